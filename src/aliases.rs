@@ -1,0 +1,26 @@
+//! The macro that names every primitive and queue for one backend.
+
+/// Declares, in the current module, every primitive and queue of this crate bound to backend `$w`.
+///
+/// This is how [`spin`](crate::spin), [`hook`](crate::hook), `futex` and the crate root are
+/// made; use it to give your own [`Wait`](crate::wait::Wait) backend the same family of names.
+///
+/// # Examples
+///
+/// ```
+/// mod my_backend {
+///     // Any backend type works; here the spinning one.
+///     baresync::backend_aliases!(baresync::wait::Spin);
+/// }
+/// static M: my_backend::Mutex<u8> = my_backend::Mutex::new(7);
+/// assert_eq!(*M.lock(), 7);
+/// ```
+#[macro_export]
+macro_rules! backend_aliases {
+    ($w:ty) => {
+        #[doc = concat!("A mutual-exclusion lock on the `", stringify!($w), "` backend; the generic form is `baresync::generic::Mutex`.")]
+        pub type Mutex<T> = $crate::generic::Mutex<T, $w>;
+        #[doc = concat!("The guard of [`Mutex`] on the `", stringify!($w), "` backend.")]
+        pub type MutexGuard<'a, T> = $crate::generic::MutexGuard<'a, T, $w>;
+    };
+}

@@ -1,0 +1,7 @@
+//! The primitives and queues generic over their wait backend `W`, for user-written backends.
+//!
+//! Most code uses the aliases at the crate root or in [`spin`](crate::spin),
+//! [`hook`](crate::hook) and `futex`; these are the types behind them. To bind a whole family
+//! to your own backend at once, use [`backend_aliases!`](crate::backend_aliases).
+
+pub use crate::mutex::{Mutex, MutexGuard};

@@ -1,0 +1,46 @@
+#![doc = include_str!("../README.md")]
+#![no_std]
+#![expect(unused_imports, reason = "WIP")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+mod primitive;
+
+#[macro_use]
+mod cfg;
+
+pub mod wait;
+
+mod barrier;
+mod condvar;
+mod event;
+mod mutex;
+mod semaphore;
+
+pub mod generic;
+
+#[macro_use]
+mod aliases;
+
+/// Every primitive and queue bound to [`wait::Spin`]: available on every target.
+pub mod spin {
+    crate::backend_aliases!(crate::wait::Spin);
+}
+
+/// Every primitive and queue bound to [`wait::Hook`]: blocking registered by the final binary.
+pub mod hook {
+    crate::backend_aliases!(crate::wait::Hook);
+}
+
+cfg_futex! {
+    /// Every primitive and queue bound to `wait::Futex`: the OS wait call (hosted targets only).
+    pub mod futex {
+        crate::backend_aliases!(crate::wait::Futex);
+    }
+}
+
+// The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal).
+backend_aliases!(crate::wait::DefaultWait);
+

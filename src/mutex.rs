@@ -1,0 +1,403 @@
+//! `Mutex`: a 4-byte lock on the three-state word.
+//!
+//! # The lock word
+//!
+//! | value | meaning |
+//! | --- | --- |
+//! | `UNLOCKED` (0) | free |
+//! | `LOCKED` (1) | held, and no caller sleeps on the word |
+//! | `CONTENDED` (2) | held, and callers may sleep on the word: unlock must wake one |
+//!
+//! Uncontended `lock` is one compare-exchange (0 → 1) and `unlock` one swap to 0 with no wake.
+//! A caller that must sleep first spins briefly, then swaps in `CONTENDED` so the holder knows to
+//! wake it; a woken caller takes the lock as `CONTENDED` again because others may still sleep
+//! (one extra wake at the end of a convoy, never a lost one). With a backend that needs no wake
+//! ([`Wait::WAKE_NEEDED`] is false, as for `Spin`), `CONTENDED` is never used and unlock is a plain
+//! release store.
+//!
+//! # References
+//!
+//! Ulrich Drepper, *Futexes Are Tricky* (2011), "mutex, take 2"; std's
+//! `sys/sync/mutex/futex.rs`.
+
+use core::cell::UnsafeCell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::time::Duration;
+
+use crate::primitive::{AtomicU32, Ordering, const_fn};
+use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
+
+const UNLOCKED: u32 = 0;
+const LOCKED: u32 = 1;
+const CONTENDED: u32 = 2;
+
+/// A mutual-exclusion lock protecting a `T`, generic over its wait backend `W`.
+///
+/// Four bytes plus `T`, `const`-constructible (usable in a `static`), no poisoning. The guard
+/// unlocks on drop, also while unwinding from a panic.
+///
+/// Most code names it through an alias: `baresync::Mutex<T>` (the default backend),
+/// `baresync::spin::Mutex<T>`, `baresync::futex::Mutex<T>` or `baresync::hook::Mutex<T>`.
+///
+/// # Interrupt safety
+///
+/// `try_lock` never blocks and may be called from an interrupt handler, but a handler that
+/// interrupted the lock's holder on a single core can never acquire it: use `try_lock` there and
+/// handle `None`. `lock` and `lock_timeout` block and must not run in an interrupt handler.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::Mutex;
+///
+/// static COUNTER: Mutex<u32> = Mutex::new(0);
+///
+/// std::thread::scope(|s| {
+///     for _ in 0..8 {
+///         s.spawn(|| {
+///             for _ in 0..1000 {
+///                 *COUNTER.lock() += 1;
+///             }
+///         });
+///     }
+/// });
+/// assert_eq!(*COUNTER.lock(), 8000);
+/// ```
+pub struct Mutex<T: ?Sized, W> {
+    /// `UNLOCKED`, `LOCKED` or `CONTENDED`; see the module docs.
+    state: AtomicU32,
+    backend: PhantomData<fn() -> W>,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: the mutex hands out access to `T` to one thread at a time, so moving `T` between threads
+// (`T: Send`) is all that sharing the mutex requires, as for `std::sync::Mutex`.
+unsafe impl<T: ?Sized + Send, W> Sync for Mutex<T, W> {}
+// SAFETY: owning the mutex is owning `T`.
+unsafe impl<T: ?Sized + Send, W> Send for Mutex<T, W> {}
+
+impl<T, W> Mutex<T, W> {
+    const_fn! {
+        /// Creates an unlocked mutex holding `value`.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static M: baresync::Mutex<[u8; 4]> = baresync::Mutex::new([0; 4]);
+        /// assert_eq!(*M.lock(), [0; 4]);
+        /// ```
+        pub fn new(value: T) -> Self {
+            Self {
+                state: AtomicU32::new(UNLOCKED),
+                backend: PhantomData,
+                data: UnsafeCell::new(value),
+            }
+        }
+    }
+
+    /// Consumes the mutex and returns the value it protected.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = baresync::Mutex::new(String::from("hi"));
+    /// assert_eq!(m.into_inner(), "hi");
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.data.into_inner()
+    }
+}
+
+impl<T: ?Sized, W> Mutex<T, W> {
+    /// Whether the lock is held right now (a snapshot, stale as soon as it returns).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = baresync::Mutex::new(());
+    /// let g = m.lock();
+    /// assert!(m.is_locked());
+    /// drop(g);
+    /// assert!(!m.is_locked());
+    /// ```
+    #[inline]
+    pub fn is_locked(&self) -> bool {
+        self.state.load(Ordering::Relaxed) != UNLOCKED
+    }
+
+    /// Mutable access through `&mut self`: no locking is needed, the borrow proves exclusivity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut m = baresync::Mutex::new(1);
+    /// *m.get_mut() += 1;
+    /// assert_eq!(*m.lock(), 2);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut T {
+        self.data.get_mut()
+    }
+
+    /// Takes a free lock as `LOCKED`. Acquire: pairs with the Release in `unlock`, so the previous
+    /// holder's writes are visible to this one.
+    #[inline]
+    fn acquire(&self) -> bool {
+        self.state
+            .compare_exchange(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    /// Takes the lock as `CONTENDED` if it is free, else marks it so the holder wakes us; returns
+    /// whether the lock is now ours. Acquire: as in `acquire`.
+    #[inline]
+    fn acquire_or_announce(&self) -> bool {
+        self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED
+    }
+
+    /// Spins briefly while the lock is held by a running holder; returns the last state seen.
+    ///
+    /// Stops at once on `CONTENDED`: someone already sleeps, so spinning would only delay them.
+    #[inline]
+    fn spin(&self) -> u32 {
+        let mut backoff = Backoff::new();
+        loop {
+            let state = self.state.load(Ordering::Relaxed);
+            if state != LOCKED || backoff.is_exhausted() {
+                return state;
+            }
+            backoff.snooze();
+        }
+    }
+}
+
+impl<T: ?Sized, W: Wait> Mutex<T, W> {
+    /// Acquires the lock, blocking the caller until it is free.
+    ///
+    /// Not reentrant: locking a mutex the caller already holds deadlocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = baresync::Mutex::new(vec![1]);
+    /// m.lock().push(2);
+    /// assert_eq!(*m.lock(), [1, 2]);
+    /// ```
+    #[inline]
+    pub fn lock(&self) -> MutexGuard<'_, T, W> {
+        if !self.acquire() {
+            self.lock_contended();
+        }
+        MutexGuard::new(self)
+    }
+
+    /// Acquires the lock if it is free, without blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let m = baresync::Mutex::new(1);
+    /// let guard = m.try_lock().expect("free");
+    /// assert!(m.try_lock().is_none(), "held by `guard`");
+    /// drop(guard);
+    /// assert!(m.try_lock().is_some());
+    /// ```
+    #[inline]
+    pub fn try_lock(&self) -> Option<MutexGuard<'_, T, W>> {
+        self.acquire().then(|| MutexGuard::new(self))
+    }
+
+    #[cold]
+    fn lock_contended(&self) {
+        if !W::WAKE_NEEDED {
+            // Polling backend: nobody needs waking, so the word never becomes CONTENDED.
+            loop {
+                let state = self.spin();
+                if state == UNLOCKED {
+                    if self.acquire() {
+                        return;
+                    }
+                } else {
+                    W::wait(&self.state, state);
+                }
+            }
+        }
+        // If the spin saw the lock freed, take it as LOCKED: nobody sleeps yet.
+        let mut state = self.spin();
+        if state == UNLOCKED && self.acquire() {
+            return;
+        }
+        loop {
+            if state != CONTENDED && self.acquire_or_announce() {
+                return;
+            }
+            W::wait(&self.state, CONTENDED);
+            state = self.spin();
+        }
+    }
+
+    /// Releases the lock; called by the guard's `Drop`.
+    #[inline]
+    fn unlock(&self) {
+        // Release: publishes this critical section's writes to the next holder's Acquire.
+        if W::WAKE_NEEDED {
+            if self.state.swap(UNLOCKED, Ordering::Release) == CONTENDED {
+                W::wake_one(&self.state);
+            }
+        } else {
+            self.state.store(UNLOCKED, Ordering::Release);
+        }
+    }
+}
+
+impl<T: ?Sized, W: WaitTimeout> Mutex<T, W> {
+    /// Acquires the lock, blocking for at most `timeout`; `None` if it stayed held.
+    ///
+    /// A zero timeout behaves as [`try_lock`](Self::try_lock); `Duration::MAX` waits as long as the
+    /// platform can, without overflow. Only backends with a clock have this method.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let m = baresync::Mutex::new(0);
+    /// let held = m.lock();
+    /// assert!(m.lock_timeout(Duration::from_millis(10)).is_none());
+    /// drop(held);
+    /// assert!(m.lock_timeout(Duration::from_millis(10)).is_some());
+    /// ```
+    pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T, W>> {
+        if self.acquire() {
+            return Some(MutexGuard::new(self));
+        }
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        let mut state = self.spin();
+        if state == UNLOCKED && self.acquire() {
+            return Some(MutexGuard::new(self));
+        }
+        loop {
+            if !W::WAKE_NEEDED {
+                if state == UNLOCKED {
+                    if self.acquire() {
+                        return Some(MutexGuard::new(self));
+                    }
+                } else if !wait_until::<W>(&self.state, state, &deadline) {
+                    return None;
+                }
+                state = self.state.load(Ordering::Relaxed);
+                continue;
+            }
+            if state != CONTENDED && self.acquire_or_announce() {
+                return Some(MutexGuard::new(self));
+            }
+            if !wait_until::<W>(&self.state, CONTENDED, &deadline) {
+                // The word may stay CONTENDED with nobody asleep: the holder pays one spare wake.
+                return None;
+            }
+            state = self.spin();
+        }
+    }
+}
+
+impl<T: Default, W> Default for Mutex<T, W> {
+    fn default() -> Self {
+        Self::new(T::default())
+    }
+}
+
+impl<T, W> From<T> for Mutex<T, W> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug, W: Wait> fmt::Debug for Mutex<T, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Mutex");
+        match self.try_lock() {
+            Some(guard) => d.field("data", &&*guard),
+            None => d.field("data", &format_args!("<locked>")),
+        };
+        d.finish_non_exhaustive()
+    }
+}
+
+/// Exclusive access to a [`Mutex`]'s value; unlocks on drop.
+///
+/// Not `Send`: a lock is released by the context that took it (some RTOS mutexes require it, and
+/// it keeps guards out of interrupt handlers that outlive them).
+#[must_use = "the mutex unlocks as soon as the guard is dropped"]
+pub struct MutexGuard<'a, T: ?Sized, W: Wait> {
+    mutex: &'a Mutex<T, W>,
+    /// `*const ()` makes the guard `!Send`.
+    not_send: PhantomData<*const ()>,
+}
+
+// SAFETY: a shared guard only gives `&T`, so it may be shared when `T: Sync`, as std's guard.
+unsafe impl<T: ?Sized + Sync, W: Wait> Sync for MutexGuard<'_, T, W> {}
+
+impl<'a, T: ?Sized, W: Wait> MutexGuard<'a, T, W> {
+    #[inline]
+    fn new(mutex: &'a Mutex<T, W>) -> Self {
+        Self {
+            mutex,
+            not_send: PhantomData,
+        }
+    }
+
+    /// The mutex this guard locks (used by `Condvar` to unlock and relock it).
+    #[inline]
+    pub(crate) fn mutex(&self) -> &'a Mutex<T, W> {
+        self.mutex
+    }
+}
+
+impl<T: ?Sized, W: Wait> MutexGuard<'_, T, W> {
+    /// Gives up the lock without running the guard's drop, for `Condvar`: the caller re-locks.
+    #[inline]
+    pub(crate) fn unlock_for_wait(self) {
+        let mutex = self.mutex;
+        core::mem::forget(self);
+        mutex.unlock();
+    }
+}
+
+impl<T: ?Sized, W: Wait> Deref for MutexGuard<'_, T, W> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while this context holds the lock, so no `&mut T` exists
+        // elsewhere.
+        unsafe { &*self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized, W: Wait> DerefMut for MutexGuard<'_, T, W> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: holding the lock grants exclusive access, and `&mut self` makes this borrow unique.
+        unsafe { &mut *self.mutex.data.get() }
+    }
+}
+
+impl<T: ?Sized, W: Wait> Drop for MutexGuard<'_, T, W> {
+    #[inline]
+    fn drop(&mut self) {
+        self.mutex.unlock();
+    }
+}
+
+impl<T: ?Sized + fmt::Debug, W: Wait> fmt::Debug for MutexGuard<'_, T, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Display, W: Wait> fmt::Display for MutexGuard<'_, T, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}

@@ -1,0 +1,85 @@
+//! Linux and Android: the `futex` system call.
+
+use core::time::Duration;
+
+use super::AtomicU32;
+
+/// How one timed system call ended.
+pub(super) enum Wake {
+    /// Woken, or the word did not hold the expected value.
+    Returned,
+    /// A signal interrupted the call (EINTR).
+    Interrupted,
+    /// The call's own timeout ran out.
+    TimedOut,
+}
+
+fn futex(word: *const AtomicU32, op: libc::c_int, val: u32, timeout: *const libc::timespec) -> libc::c_long {
+    // SAFETY: FUTEX_WAIT* reads the aligned 32-bit word at `word` (a live `&AtomicU32` for every
+    // wait call) and FUTEX_WAKE* never dereferences it: the kernel only hashes the address.
+    // `timeout` is null or points at a live timespec. `uaddr2` and `val3` are ignored by these ops
+    // except `val3` for the BITSET ops, which we pass as MATCH_ANY.
+    unsafe {
+        libc::syscall(
+            libc::SYS_futex,
+            word,
+            op | libc::FUTEX_PRIVATE_FLAG,
+            val,
+            timeout,
+            core::ptr::null::<u32>(),
+            libc::FUTEX_BITSET_MATCH_ANY,
+        )
+    }
+}
+
+fn errno() -> libc::c_int {
+    // SAFETY: `__errno_location` (Android: `__errno`) returns this thread's errno slot, always valid.
+    unsafe {
+        #[cfg(target_os = "linux")]
+        let slot = libc::__errno_location();
+        #[cfg(target_os = "android")]
+        let slot = libc::__errno();
+        *slot
+    }
+}
+
+pub(super) fn wait(word: &AtomicU32, expected: u32) {
+    // Any return (woken, EAGAIN, EINTR) is fine: callers re-check the word.
+    futex(word, libc::FUTEX_WAIT, expected, core::ptr::null());
+}
+
+pub(super) fn wake_one(word: *const AtomicU32) {
+    futex(word, libc::FUTEX_WAKE, 1, core::ptr::null());
+}
+
+pub(super) fn wake_all(word: *const AtomicU32) {
+    futex(word, libc::FUTEX_WAKE, i32::MAX as u32, core::ptr::null());
+}
+
+pub(super) fn now() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// One `FUTEX_WAIT_BITSET` call with an absolute `CLOCK_MONOTONIC` deadline `timeout` from now.
+pub(super) fn wait_for(word: &AtomicU32, expected: u32, timeout: Duration) -> Wake {
+    let Some(at) = now().checked_add(timeout) else {
+        wait(word, expected);
+        return Wake::Returned;
+    };
+    // A deadline past `time_t`'s range saturates: it is then "as long as the platform can".
+    let ts = libc::timespec {
+        tv_sec: libc::time_t::try_from(at.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_nsec: at.subsec_nanos() as _,
+    };
+    if futex(word, libc::FUTEX_WAIT_BITSET, expected, &ts) == 0 {
+        return Wake::Returned;
+    }
+    match errno() {
+        libc::ETIMEDOUT => Wake::TimedOut,
+        libc::EINTR => Wake::Interrupted,
+        _ => Wake::Returned, // EAGAIN: the word had already changed.
+    }
+}

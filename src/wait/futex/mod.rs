@@ -1,0 +1,97 @@
+//! The `Futex` backend: the operating system's wait-on-address call.
+//!
+//! One file per OS, chosen here and nowhere else:
+//!
+//! | OS | untimed wait / wake | timed wait | clock |
+//! | --- | --- | --- | --- |
+//! | Linux, Android | `futex(FUTEX_WAIT_PRIVATE / FUTEX_WAKE_PRIVATE)` | `FUTEX_WAIT_BITSET_PRIVATE`, absolute `CLOCK_MONOTONIC` deadline | `clock_gettime(CLOCK_MONOTONIC)` |
+//! | macOS, iOS | `atomic-wait` (`__ulock_wait` / `__ulock_wake`) | `__ulock_wait` with a microsecond timeout | `clock_gettime(CLOCK_MONOTONIC)` |
+//! | Windows | `atomic-wait` (`WaitOnAddress` / `WakeByAddress*`) | `WaitOnAddress` with a millisecond timeout | `QueryPerformanceCounter` |
+//! | FreeBSD | `atomic-wait` (`_umtx_op`) | `_umtx_op(UMTX_OP_WAIT_UINT_PRIVATE)` with a relative timeout | `clock_gettime(CLOCK_MONOTONIC)` |
+//!
+//! Every timed wait loops against an absolute deadline on the monotonic clock, so interrupted
+//! calls (EINTR) and early returns never shorten or lengthen the total wait.
+
+use core::time::Duration;
+
+use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout};
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod shared;
+
+#[cfg_attr(any(target_os = "linux", target_os = "android"), path = "linux.rs")]
+#[cfg_attr(target_vendor = "apple", path = "macos.rs")]
+#[cfg_attr(windows, path = "windows.rs")]
+#[cfg_attr(target_os = "freebsd", path = "freebsd.rs")]
+mod os;
+
+/// The OS wait-on-address backend (hosted targets only).
+///
+/// Sleeping waiters cost no CPU; `wake_*` is one system call, which the primitives skip when
+/// nobody sleeps. This is the backend behind the crate-root names on hosted targets.
+///
+/// # Examples
+///
+/// ```
+/// static LOCK: baresync::futex::Mutex<Vec<u32>> = baresync::futex::Mutex::new(Vec::new());
+/// std::thread::scope(|s| {
+///     for i in 0..4 {
+///         s.spawn(move || LOCK.lock().push(i));
+///     }
+/// });
+/// assert_eq!(LOCK.lock().len(), 4);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Futex;
+
+/// The OS monotonic clock (`CLOCK_MONOTONIC`, `QueryPerformanceCounter`): [`Futex`]'s clock and
+/// [`Spin`](super::Spin)'s default one on hosted targets.
+#[derive(Debug, Clone, Copy)]
+pub struct MonotonicClock;
+
+impl Clock for MonotonicClock {
+    #[inline]
+    fn now() -> Duration {
+        os::now()
+    }
+}
+
+impl Wait for Futex {
+    #[inline]
+    fn wait(word: &AtomicU32, expected: u32) {
+        os::wait(word, expected)
+    }
+
+    #[inline]
+    fn wake_one(word: *const AtomicU32) {
+        os::wake_one(word)
+    }
+
+    #[inline]
+    fn wake_all(word: *const AtomicU32) {
+        os::wake_all(word)
+    }
+}
+
+impl WaitTimeout for Futex {
+    type Clock = MonotonicClock;
+
+    fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
+        let deadline = Deadline::<MonotonicClock>::after(timeout);
+        loop {
+            let Some(left) = deadline.remaining() else {
+                return false;
+            };
+            // `os::wait_for` returns false only when its own timeout ran out; an interruption or
+            // early return loops back here and waits for what is left of the deadline.
+            match os::wait_for(word, expected, left) {
+                os::Wake::Returned => return true,
+                os::Wake::Interrupted | os::Wake::TimedOut => {
+                    if word.load(crate::primitive::Ordering::Relaxed) != expected {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+}

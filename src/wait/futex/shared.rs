@@ -1,0 +1,44 @@
+//! What the non-Linux futex files share: untimed calls through `atomic-wait`.
+
+use core::time::Duration;
+
+use super::AtomicU32;
+
+/// How one timed system call ended.
+pub(super) enum Wake {
+    /// Woken, or the word did not hold the expected value.
+    Returned,
+    /// A signal interrupted the call.
+    #[cfg_attr(windows, expect(dead_code, reason = "WaitOnAddress is not interrupted by signals"))]
+    Interrupted,
+    /// The call's own timeout ran out.
+    TimedOut,
+}
+
+/// `atomic-wait` takes `core`'s atomic type; ours is `portable_atomic::AtomicU32`.
+fn as_core(word: *const AtomicU32) -> *const core::sync::atomic::AtomicU32 {
+    // portable-atomic documents `AtomicU32` as having the same in-memory representation as `u32`,
+    // which is also `core::sync::atomic::AtomicU32`'s.
+    word.cast()
+}
+
+pub(super) fn wait(word: &AtomicU32, expected: u32) {
+    // SAFETY: `word` is a live reference and the two types share their representation.
+    atomic_wait::wait(unsafe { &*as_core(word) }, expected)
+}
+
+pub(super) fn wake_one(word: *const AtomicU32) {
+    atomic_wait::wake_one(as_core(word))
+}
+
+pub(super) fn wake_all(word: *const AtomicU32) {
+    atomic_wait::wake_all(as_core(word))
+}
+
+#[cfg(not(windows))]
+pub(super) fn now_from_clock_gettime() -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists here.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}

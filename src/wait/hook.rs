@@ -1,0 +1,163 @@
+//! The `Hook` backend: blocking supplied once, at link time, by the final binary.
+//!
+//! The primitives call four `extern "Rust"` functions (five with the clock) whose definitions the
+//! binary provides with [`set_wait_hook!`](crate::set_wait_hook), as `critical-section` does for
+//! `acquire`/`release`. The symbol names carry the hook ABI version (`1_0`), so two incompatible
+//! versions of this crate in one binary fail to link instead of misbehaving.
+//!
+//! A hook-backed primitive that is only constructed, never waited on, links without a
+//! registration: the symbols are referenced from the blocking paths only. A binary that blocks
+//! without registering fails to link with `undefined symbol: _baresync_wait_1_0_wait` (see the
+//! README's troubleshooting section).
+
+use core::time::Duration;
+
+use super::{AtomicU32, Clock, Wait, WaitTimeout};
+
+unsafe extern "Rust" {
+    fn _baresync_wait_1_0_wait(word: &AtomicU32, expected: u32);
+    fn _baresync_wait_1_0_wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool;
+    fn _baresync_wait_1_0_wake_one(word: *const AtomicU32);
+    fn _baresync_wait_1_0_wake_all(word: *const AtomicU32);
+    fn _baresync_wait_1_0_now() -> Duration;
+}
+
+/// The backend that forwards to the functions registered with [`set_wait_hook!`](crate::set_wait_hook).
+///
+/// Use it for an RTOS or a kernel: the library (or a driver crate) is written against `Hook`, and
+/// the firmware decides once, for the whole binary, how a task blocks.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::wait::{AtomicU32, Clock, Wait, WaitTimeout};
+/// use core::sync::atomic::Ordering;
+/// use core::time::Duration;
+///
+/// /// A stand-in for an RTOS: yield to the scheduler until the word changes.
+/// struct Rtos;
+/// impl Wait for Rtos {
+///     fn wait(word: &AtomicU32, expected: u32) {
+///         while word.load(Ordering::Relaxed) == expected {
+///             std::thread::yield_now();
+///         }
+///     }
+///     fn wake_one(_: *const AtomicU32) {}
+///     fn wake_all(_: *const AtomicU32) {}
+/// }
+/// impl Clock for Rtos {
+///     fn now() -> Duration {
+///         static T0: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+///         T0.get_or_init(std::time::Instant::now).elapsed()
+///     }
+/// }
+/// impl WaitTimeout for Rtos {
+///     type Clock = Rtos;
+///     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
+///         let end = Rtos::now() + timeout;
+///         while word.load(Ordering::Relaxed) == expected {
+///             if Rtos::now() >= end {
+///                 return false;
+///             }
+///             std::thread::yield_now();
+///         }
+///         true
+///     }
+/// }
+///
+/// baresync::set_wait_hook!(Rtos);
+///
+/// static READY: baresync::hook::Event = baresync::hook::Event::new();
+/// std::thread::scope(|s| {
+///     s.spawn(|| READY.set());
+///     READY.wait();
+/// });
+/// assert!(READY.is_set());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Hook;
+
+impl Wait for Hook {
+    #[inline]
+    fn wait(word: &AtomicU32, expected: u32) {
+        // SAFETY: the symbol is defined by `set_wait_hook!` with exactly this signature; a
+        // missing definition is a link error, never a call into nothing.
+        unsafe { _baresync_wait_1_0_wait(word, expected) }
+    }
+
+    #[inline]
+    fn wake_one(word: *const AtomicU32) {
+        // SAFETY: as in `wait`; the address is passed on as a key, never dereferenced here.
+        unsafe { _baresync_wait_1_0_wake_one(word) }
+    }
+
+    #[inline]
+    fn wake_all(word: *const AtomicU32) {
+        // SAFETY: as in `wake_one`.
+        unsafe { _baresync_wait_1_0_wake_all(word) }
+    }
+}
+
+/// The clock of the registered hook (its `WaitTimeout::Clock`).
+#[derive(Debug, Clone, Copy)]
+pub struct HookClock;
+
+impl Clock for HookClock {
+    #[inline]
+    fn now() -> Duration {
+        // SAFETY: as in `Hook::wait`.
+        unsafe { _baresync_wait_1_0_now() }
+    }
+}
+
+impl WaitTimeout for Hook {
+    type Clock = HookClock;
+
+    #[inline]
+    fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
+        // SAFETY: as in `Hook::wait`.
+        unsafe { _baresync_wait_1_0_wait_timeout(word, expected, timeout) }
+    }
+}
+
+/// Registers the wait backend behind [`wait::Hook`](crate::wait::Hook) for the whole binary.
+///
+/// `$t` must implement [`WaitTimeout`](crate::wait::WaitTimeout) (and so [`Wait`](crate::wait::Wait)).
+/// Invoke it exactly once, in the final binary (firmware, kernel or test executable), never in a
+/// library: a second registration is a duplicate-symbol link error, a missing one an
+/// undefined-symbol error naming `_baresync_wait_1_0_wait`.
+///
+/// # Examples
+///
+/// See [`wait::Hook`](crate::wait::Hook).
+#[macro_export]
+macro_rules! set_wait_hook {
+    ($t:ty) => {
+        const _: () = {
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wait(word: &$crate::wait::AtomicU32, expected: u32) {
+                <$t as $crate::wait::Wait>::wait(word, expected)
+            }
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wait_timeout(
+                word: &$crate::wait::AtomicU32,
+                expected: u32,
+                timeout: ::core::time::Duration,
+            ) -> bool {
+                <$t as $crate::wait::WaitTimeout>::wait_timeout(word, expected, timeout)
+            }
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wake_one(word: *const $crate::wait::AtomicU32) {
+                <$t as $crate::wait::Wait>::wake_one(word)
+            }
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wake_all(word: *const $crate::wait::AtomicU32) {
+                <$t as $crate::wait::Wait>::wake_all(word)
+            }
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_now() -> ::core::time::Duration {
+                <<$t as $crate::wait::WaitTimeout>::Clock as $crate::wait::Clock>::now()
+            }
+        };
+    };
+}
