@@ -22,5 +22,17 @@ macro_rules! backend_aliases {
         pub type Mutex<T> = $crate::generic::Mutex<T, $w>;
         #[doc = concat!("The guard of [`Mutex`] on the `", stringify!($w), "` backend.")]
         pub type MutexGuard<'a, T> = $crate::generic::MutexGuard<'a, T, $w>;
+        #[doc = concat!("A condition variable on the `", stringify!($w), "` backend.")]
+        pub type Condvar = $crate::generic::Condvar<$w>;
+        #[doc = concat!("A settable flag that waiters block on (Python's `threading.Event`), on the `", stringify!($w), "` backend.")]
+        pub type Event = $crate::generic::Event<$w>;
+        #[doc = concat!("A counting semaphore on the `", stringify!($w), "` backend.")]
+        pub type Semaphore = $crate::generic::Semaphore<$w>;
+        #[doc = concat!("A semaphore that refuses to be released above its initial count (Python's `BoundedSemaphore`), on the `", stringify!($w), "` backend.")]
+        pub type BoundedSemaphore = $crate::generic::BoundedSemaphore<$w>;
+        #[doc = concat!("A permit of [`Semaphore`] on the `", stringify!($w), "` backend.")]
+        pub type SemaphorePermit<'a> = $crate::generic::SemaphorePermit<'a, $w>;
+        #[doc = concat!("A reusable rendezvous of a fixed number of parties, on the `", stringify!($w), "` backend.")]
+        pub type Barrier = $crate::generic::Barrier<$w>;
     };
 }

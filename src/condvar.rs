@@ -1,1 +1,408 @@
-//! todo
+//! `Condvar`: a 4-byte condition variable on a notification counter.
+//!
+//! # The word
+//!
+//! | bits | meaning |
+//! | --- | --- |
+//! | 0..8 | waiters: how many callers are between registering and leaving `wait` (sticky at 255) |
+//! | 8..32 | sequence: bumped by every notification that finds a waiter |
+//!
+//! A waiter registers (count + 1) while it still holds the mutex, unlocks, and sleeps on the word
+//! until the sequence moves. A notifier first reads the count: zero means nobody can be waiting,
+//! so `notify_*` costs one load and no system call. Otherwise it bumps the sequence (so every
+//! registered waiter that has not yet slept sees the change) and wakes as many as asked.
+//!
+//! At 255 the count becomes sticky ("many"): it is then neither incremented nor decremented, and
+//! every notification takes the slow path. The count only ever over-estimates, so no wake-up is
+//! lost; very crowded condvars just lose the free notify.
+//!
+//! # Orderings
+//!
+//! Every access to the word is `Relaxed`: the mutex orders everything. A waiter registers while
+//! holding the mutex and a notifier that changed the predicate did so under the same mutex, so
+//! either the waiter's critical section came first (its unlock's Release and the notifier's lock's
+//! Acquire make the registration visible to the notifier's load) or the notifier's came first (and
+//! the waiter sees the new predicate before it ever registers). Data itself is published by the
+//! mutex the waiter re-locks. As in std's futex condvar, there is no requeue: woken waiters contend
+//! for the mutex themselves.
+//!
+//! A waiter could miss a notification only if the sequence wrapped (2^24 notifications) exactly
+//! between its unlock and its sleep, the same residual risk every counter-based condvar accepts.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use crate::mutex::MutexGuard;
+use crate::primitive::{AtomicU32, Ordering, const_fn};
+use crate::wait::{Deadline, Wait, WaitTimeout, wait_until};
+
+const WAITERS_MASK: u32 = 0xFF;
+/// The sticky "many waiters" count.
+const WAITERS_MANY: u32 = WAITERS_MASK;
+const SEQ_ONE: u32 = WAITERS_MASK + 1;
+
+/// A condition variable: blocks a thread until another one notifies it, generic over backend `W`.
+///
+/// Use it with a [`Mutex`](crate::generic::Mutex) of the same backend (any mutex; one condvar
+/// may serve several) and always wait in a predicate loop, most simply with
+/// [`wait_while`](Self::wait_while): wake-ups may be spurious. Four bytes, `const`-constructible.
+/// `notify_*` with no waiter costs one load and no system call.
+///
+/// # Interrupt safety
+///
+/// `notify_one`, `notify_all` and `notify_n` never block and may run in an interrupt handler;
+/// the `wait*` methods block and must not.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{Condvar, Mutex};
+///
+/// static READY: Mutex<bool> = Mutex::new(false);
+/// static CHANGED: Condvar = Condvar::new();
+///
+/// std::thread::scope(|s| {
+///     s.spawn(|| {
+///         *READY.lock() = true;
+///         CHANGED.notify_one();
+///     });
+///     let ready = CHANGED.wait_while(READY.lock(), |ready| !*ready);
+///     assert!(*ready);
+/// });
+/// ```
+pub struct Condvar<W> {
+    /// Waiter count (bits 0..8, sticky at 255) and notification sequence (bits 8..32).
+    word: AtomicU32,
+    backend: PhantomData<fn() -> W>,
+}
+
+/// Whether a timed [`Condvar`] wait ended because its time ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitTimeoutResult(bool);
+
+impl WaitTimeoutResult {
+    /// `true` when the wait returned because the timeout elapsed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let m = baresync::Mutex::new(());
+    /// let cv = baresync::Condvar::new();
+    /// let (_guard, result) = cv.wait_timeout(m.lock(), Duration::from_millis(1));
+    /// assert!(result.timed_out());
+    /// ```
+    #[must_use]
+    pub fn timed_out(&self) -> bool {
+        self.0
+    }
+}
+
+impl<W> Condvar<W> {
+    const_fn! {
+        /// Creates a condition variable with no waiters.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static CV: baresync::Condvar = baresync::Condvar::new();
+        /// CV.notify_all(); // nobody waits: a single load
+        /// ```
+        pub fn new() -> Self {
+            Self {
+                word: AtomicU32::new(0),
+                backend: PhantomData,
+            }
+        }
+    }
+}
+
+impl<W: Wait> Condvar<W> {
+    /// Registers a waiter; returns whether it was counted and the word it registered into.
+    fn register(&self) -> (bool, u32) {
+        // Relaxed: see the module docs (the mutex, still held, orders the registration).
+        let mut word = self.word.load(Ordering::Relaxed);
+        loop {
+            if word & WAITERS_MASK == WAITERS_MANY {
+                return (false, word);
+            }
+            match self.word.compare_exchange_weak(
+                word,
+                word + 1,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return (true, word + 1),
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Undoes `register`, unless the count went sticky meanwhile.
+    fn deregister(&self, counted: bool) {
+        if !counted {
+            return;
+        }
+        // Relaxed: only the count changes; nothing is published.
+        let _ = self
+            .word
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |word| {
+                (word & WAITERS_MASK != WAITERS_MANY).then(|| word - 1)
+            });
+    }
+
+    /// Blocks until this condvar is notified, releasing `guard`'s mutex meanwhile and re-locking
+    /// it before returning.
+    ///
+    /// May wake spuriously: call it in a loop that re-checks the condition, or use
+    /// [`wait_while`](Self::wait_while).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::{Condvar, Mutex};
+    ///
+    /// static QUEUE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+    /// static NOT_EMPTY: Condvar = Condvar::new();
+    ///
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| {
+    ///         QUEUE.lock().push(7);
+    ///         NOT_EMPTY.notify_one();
+    ///     });
+    ///     let mut queue = QUEUE.lock();
+    ///     while queue.is_empty() {
+    ///         queue = NOT_EMPTY.wait(queue);
+    ///     }
+    ///     assert_eq!(queue.pop(), Some(7));
+    /// });
+    /// ```
+    pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T, W>) -> MutexGuard<'a, T, W> {
+        let mutex = guard.mutex();
+        let (counted, registered) = self.register();
+        guard.unlock_for_wait();
+        let mut expected = registered;
+        loop {
+            W::wait(&self.word, expected);
+            let now = self.word.load(Ordering::Relaxed);
+            // Only the count moved (waiters came or went): not a notification, sleep again.
+            if now & !WAITERS_MASK != registered & !WAITERS_MASK {
+                break;
+            }
+            expected = now;
+        }
+        self.deregister(counted);
+        mutex.lock()
+    }
+
+    /// Blocks while `condition` returns `true`, re-checking it under the lock after every wake-up.
+    ///
+    /// Returns the guard with the condition false. This is Python's `Condition.wait_for`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::{Condvar, Mutex};
+    ///
+    /// static COUNT: Mutex<u32> = Mutex::new(0);
+    /// static CHANGED: Condvar = Condvar::new();
+    ///
+    /// std::thread::scope(|s| {
+    ///     for _ in 0..5 {
+    ///         s.spawn(|| {
+    ///             *COUNT.lock() += 1;
+    ///             CHANGED.notify_all();
+    ///         });
+    ///     }
+    ///     let count = CHANGED.wait_while(COUNT.lock(), |n| *n < 5);
+    ///     assert_eq!(*count, 5);
+    /// });
+    /// ```
+    pub fn wait_while<'a, T: ?Sized, F>(
+        &self,
+        mut guard: MutexGuard<'a, T, W>,
+        mut condition: F,
+    ) -> MutexGuard<'a, T, W>
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        while condition(&mut *guard) {
+            guard = self.wait(guard);
+        }
+        guard
+    }
+
+    /// Wakes one waiter, if any (no system call when nobody waits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cv = baresync::Condvar::new();
+    /// cv.notify_one();
+    /// ```
+    #[inline]
+    pub fn notify_one(&self) {
+        self.notify_n(1);
+    }
+
+    /// Wakes every waiter (no system call when nobody waits).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cv = baresync::Condvar::new();
+    /// cv.notify_all();
+    /// ```
+    #[inline]
+    pub fn notify_all(&self) {
+        self.notify_n(u32::MAX);
+    }
+
+    /// Wakes up to `n` waiters; `u32::MAX` wakes them all (Python's `Condition.notify(n)`).
+    ///
+    /// Like `notify_one`, a notification may also release waiters that had registered but not
+    /// yet gone to sleep, beyond `n`; a predicate loop absorbs that.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::{Condvar, Mutex};
+    ///
+    /// static TOKENS: Mutex<u32> = Mutex::new(0);
+    /// static CV: Condvar = Condvar::new();
+    ///
+    /// std::thread::scope(|s| {
+    ///     for _ in 0..3 {
+    ///         s.spawn(|| {
+    ///             let mut tokens = CV.wait_while(TOKENS.lock(), |t| *t == 0);
+    ///             *tokens -= 1;
+    ///         });
+    ///     }
+    ///     *TOKENS.lock() += 3;
+    ///     CV.notify_n(3);
+    /// });
+    /// assert_eq!(*TOKENS.lock(), 0);
+    /// ```
+    #[inline]
+    pub fn notify_n(&self, n: u32) {
+        // Relaxed: see the module docs.
+        let waiters = self.word.load(Ordering::Relaxed) & WAITERS_MASK;
+        if waiters == 0 || n == 0 {
+            return;
+        }
+        self.notify_slow(n, waiters);
+    }
+
+    #[cold]
+    fn notify_slow(&self, n: u32, waiters: u32) {
+        // Bump the sequence (wrapping off the top is fine) so registered waiters see a change.
+        self.word.fetch_add(SEQ_ONE, Ordering::Relaxed);
+        if waiters == WAITERS_MANY || n >= waiters {
+            W::wake_all(&self.word);
+        } else {
+            for _ in 0..n {
+                W::wake_one(&self.word);
+            }
+        }
+    }
+}
+
+impl<W: WaitTimeout> Condvar<W> {
+    /// Like [`wait`](Self::wait), but gives up after `timeout`.
+    ///
+    /// Returns the re-locked guard and whether the time ran out. A huge timeout such as
+    /// `Duration::MAX` waits as long as the platform can.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let m = baresync::Mutex::new(false);
+    /// let cv = baresync::Condvar::new();
+    /// let (flag, result) = cv.wait_timeout(m.lock(), Duration::from_millis(5));
+    /// assert!(result.timed_out());
+    /// assert!(!*flag);
+    /// ```
+    pub fn wait_timeout<'a, T: ?Sized>(
+        &self,
+        guard: MutexGuard<'a, T, W>,
+        timeout: Duration,
+    ) -> (MutexGuard<'a, T, W>, WaitTimeoutResult) {
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        self.wait_deadline(guard, &deadline)
+    }
+
+    fn wait_deadline<'a, T: ?Sized>(
+        &self,
+        guard: MutexGuard<'a, T, W>,
+        deadline: &Deadline<W::Clock>,
+    ) -> (MutexGuard<'a, T, W>, WaitTimeoutResult) {
+        let mutex = guard.mutex();
+        let (counted, registered) = self.register();
+        guard.unlock_for_wait();
+        let mut expected = registered;
+        let notified = loop {
+            if !wait_until::<W>(&self.word, expected, deadline) {
+                break false;
+            }
+            let now = self.word.load(Ordering::Relaxed);
+            if now & !WAITERS_MASK != registered & !WAITERS_MASK {
+                break true;
+            }
+            expected = now;
+        };
+        self.deregister(counted);
+        (mutex.lock(), WaitTimeoutResult(!notified))
+    }
+
+    /// Waits while `condition` holds, for at most `timeout` in total.
+    ///
+    /// Returns the guard and whether the time ran out with the condition still true.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let m = baresync::Mutex::new(0);
+    /// let cv = baresync::Condvar::new();
+    /// let (n, result) = cv.wait_timeout_while(m.lock(), Duration::from_millis(5), |n| *n == 0);
+    /// assert!(result.timed_out());
+    /// assert_eq!(*n, 0);
+    /// ```
+    pub fn wait_timeout_while<'a, T: ?Sized, F>(
+        &self,
+        mut guard: MutexGuard<'a, T, W>,
+        timeout: Duration,
+        mut condition: F,
+    ) -> (MutexGuard<'a, T, W>, WaitTimeoutResult)
+    where
+        F: FnMut(&mut T) -> bool,
+    {
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        while condition(&mut *guard) {
+            let (next, result) = self.wait_deadline(guard, &deadline);
+            guard = next;
+            if result.timed_out() {
+                let still = condition(&mut *guard);
+                return (guard, WaitTimeoutResult(still));
+            }
+        }
+        (guard, WaitTimeoutResult(false))
+    }
+}
+
+impl<W> Default for Condvar<W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<W> fmt::Debug for Condvar<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Condvar").finish_non_exhaustive()
+    }
+}

@@ -4,4 +4,8 @@
 //! [`hook`](crate::hook) and `futex`; these are the types behind them. To bind a whole family
 //! to your own backend at once, use [`backend_aliases!`](crate::backend_aliases).
 
+pub use crate::barrier::Barrier;
+pub use crate::condvar::Condvar;
+pub use crate::event::Event;
 pub use crate::mutex::{Mutex, MutexGuard};
+pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit};

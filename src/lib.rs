@@ -1,6 +1,5 @@
 #![doc = include_str!("../README.md")]
 #![no_std]
-#![expect(unused_imports, reason = "WIP")]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(any(test, feature = "std"))]
@@ -44,3 +43,6 @@ cfg_futex! {
 // The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal).
 backend_aliases!(crate::wait::DefaultWait);
 
+pub use barrier::{BarrierWaitResult, BrokenBarrierError};
+pub use condvar::WaitTimeoutResult;
+pub use semaphore::SemaphoreOverflowError;

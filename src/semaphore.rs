@@ -1,1 +1,480 @@
-//! todo
+//! `Semaphore` and `BoundedSemaphore`: counting semaphores on one word.
+//!
+//! # The word
+//!
+//! | bits | meaning |
+//! | --- | --- |
+//! | 0..31 | available permits, at most [`Semaphore::MAX_PERMITS`] |
+//! | 31 (`SLEEPERS`) | someone may sleep on the word: `release` must wake |
+//!
+//! Like the mutex's `CONTENDED` state, `SLEEPERS` is cleared by the `release` that wakes, and a
+//! woken caller sets it again when it takes a permit, because others may still sleep; so a chain
+//! of sleepers is woken one release at a time and never lost. `release(n)` with `n > 1` wakes all
+//! sleepers, since one wake per permit would need a count the word has no room for.
+
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use crate::primitive::{AtomicU32, Ordering, const_fn};
+use crate::wait::{Deadline, Wait, WaitTimeout, wait_until};
+
+const SLEEPERS: u32 = 1 << 31;
+const PERMITS: u32 = SLEEPERS - 1;
+
+/// The error of a release that would push a semaphore past its maximum count.
+///
+/// For [`Semaphore`] the maximum is [`Semaphore::MAX_PERMITS`]; for [`BoundedSemaphore`] it is
+/// the initial count (Python's `BoundedSemaphore` raises `ValueError` there).
+///
+/// # Examples
+///
+/// ```
+/// let s = baresync::BoundedSemaphore::new(1);
+/// assert!(s.try_release(1).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SemaphoreOverflowError;
+
+impl fmt::Display for SemaphoreOverflowError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore released above its maximum permit count")
+    }
+}
+
+impl core::error::Error for SemaphoreOverflowError {}
+
+/// A counting semaphore, generic over backend `W`.
+///
+/// `acquire` takes a permit (blocking while none is available) and returns a
+/// [`SemaphorePermit`] that gives it back on drop; `release(n)` adds permits without one, for
+/// signalling. Four bytes, `const`-constructible.
+///
+/// Memory ordering: a `release` (or a permit's drop) happens-before the `acquire` that takes the
+/// permit it added.
+///
+/// # Interrupt safety
+///
+/// `try_acquire`, `release`, `try_release` and `available_permits` never block and may run in an
+/// interrupt handler; `acquire` and `acquire_timeout` block and must not.
+///
+/// # Examples
+///
+/// At most two workers inside at once:
+///
+/// ```
+/// use baresync::Semaphore;
+/// use std::sync::atomic::{AtomicU32, Ordering};
+///
+/// static SLOTS: Semaphore = Semaphore::new(2);
+/// static INSIDE: AtomicU32 = AtomicU32::new(0);
+///
+/// std::thread::scope(|s| {
+///     for _ in 0..5 {
+///         s.spawn(|| {
+///             let _permit = SLOTS.acquire();
+///             assert!(INSIDE.fetch_add(1, Ordering::SeqCst) < 2);
+///             INSIDE.fetch_sub(1, Ordering::SeqCst);
+///         });
+///     }
+/// });
+/// assert_eq!(SLOTS.available_permits(), 2);
+/// ```
+pub struct Semaphore<W> {
+    /// Permits (bits 0..31) and `SLEEPERS` (bit 31); see the module docs.
+    word: AtomicU32,
+    backend: PhantomData<fn() -> W>,
+}
+
+impl<W> Semaphore<W> {
+    /// The largest permit count a semaphore holds: 2^31 - 1.
+    pub const MAX_PERMITS: u32 = PERMITS;
+
+    const_fn! {
+        /// Creates a semaphore with `permits` available.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` exceeds [`MAX_PERMITS`](Self::MAX_PERMITS); in a `static`, that is a
+        /// compile-time error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static S: baresync::Semaphore = baresync::Semaphore::new(3);
+        /// assert_eq!(S.available_permits(), 3);
+        /// ```
+        pub fn new(permits: u32) -> Self {
+            assert!(permits <= PERMITS, "Semaphore::new: more permits than Semaphore::MAX_PERMITS");
+            Self {
+                word: AtomicU32::new(permits),
+                backend: PhantomData,
+            }
+        }
+    }
+
+    /// The number of permits available now (a snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::Semaphore::new(2);
+    /// let _p = s.acquire();
+    /// assert_eq!(s.available_permits(), 1);
+    /// ```
+    #[inline]
+    pub fn available_permits(&self) -> u32 {
+        self.word.load(Ordering::Relaxed) & PERMITS
+    }
+
+    /// Takes a permit if one is available; `sleepers` is OR-ed into the new word.
+    #[inline]
+    fn take(&self, sleepers: u32) -> Result<(), u32> {
+        let mut word = self.word.load(Ordering::Relaxed);
+        while word & PERMITS != 0 {
+            // Acquire: pairs with the Release in `release_within`, so the releaser's writes are
+            // visible to the new holder.
+            match self.word.compare_exchange_weak(
+                word,
+                (word - 1) | sleepers,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Ok(()),
+                Err(now) => word = now,
+            }
+        }
+        Err(word)
+    }
+}
+
+impl<W: Wait> Semaphore<W> {
+    /// Takes a permit if one is available now, without blocking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::Semaphore::new(1);
+    /// let p = s.try_acquire().expect("one permit");
+    /// assert!(s.try_acquire().is_none());
+    /// drop(p);
+    /// assert!(s.try_acquire().is_some());
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, W>> {
+        self.take(0).ok().map(|()| SemaphorePermit { semaphore: self })
+    }
+
+    /// Takes a permit, blocking while none is available.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::Semaphore;
+    ///
+    /// static DONE: Semaphore = Semaphore::new(0);
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| DONE.release(1));
+    ///     DONE.acquire().forget();
+    /// });
+    /// ```
+    pub fn acquire(&self) -> SemaphorePermit<'_, W> {
+        if self.take(0).is_err() {
+            self.acquire_contended();
+        }
+        SemaphorePermit { semaphore: self }
+    }
+
+    #[cold]
+    fn acquire_contended(&self) {
+        let mut sleepers = 0;
+        loop {
+            match self.take(sleepers) {
+                Ok(()) => return,
+                Err(word) => {
+                    if let Some(word) = self.announce(word) {
+                        W::wait(&self.word, word);
+                        // Others may sleep too: keep the flag when we take a permit.
+                        sleepers = if W::WAKE_NEEDED { SLEEPERS } else { 0 };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets `SLEEPERS` on a word with no permits; returns the word to sleep on, or `None` when
+    /// the word changed and the caller should retry.
+    #[inline]
+    fn announce(&self, word: u32) -> Option<u32> {
+        if !W::WAKE_NEEDED || word & SLEEPERS != 0 {
+            return Some(word);
+        }
+        // Relaxed: the flag publishes nothing; permits are taken with Acquire in `take`.
+        self.word
+            .compare_exchange(word, word | SLEEPERS, Ordering::Relaxed, Ordering::Relaxed)
+            .ok()
+            .map(|_| word | SLEEPERS)
+    }
+
+    /// Adds `n` permits, waking sleepers; the form that reports overflow instead of panicking.
+    ///
+    /// # Errors
+    ///
+    /// [`SemaphoreOverflowError`] if the count would exceed [`MAX_PERMITS`](Self::MAX_PERMITS);
+    /// the count is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::Semaphore::new(baresync::Semaphore::MAX_PERMITS);
+    /// assert!(s.try_release(1).is_err());
+    /// ```
+    pub fn try_release(&self, n: u32) -> Result<(), SemaphoreOverflowError> {
+        self.release_within(n, PERMITS)
+    }
+
+    /// Adds `n` permits (Python's `release(n)`), waking blocked callers.
+    ///
+    /// # Panics
+    ///
+    /// If the count would exceed [`MAX_PERMITS`](Self::MAX_PERMITS): overflow is a bug, never a
+    /// silent wrap. Use [`try_release`](Self::try_release) to handle it instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::Semaphore::new(0);
+    /// s.release(2);
+    /// assert_eq!(s.available_permits(), 2);
+    /// ```
+    #[track_caller]
+    pub fn release(&self, n: u32) {
+        if self.try_release(n).is_err() {
+            panic!("Semaphore::release: permit count would exceed Semaphore::MAX_PERMITS");
+        }
+    }
+
+    /// Adds `n` permits unless the count would pass `limit`.
+    fn release_within(&self, n: u32, limit: u32) -> Result<(), SemaphoreOverflowError> {
+        if n == 0 {
+            return Ok(());
+        }
+        let mut word = self.word.load(Ordering::Relaxed);
+        loop {
+            let permits = (word & PERMITS)
+                .checked_add(n)
+                .filter(|&p| p <= limit)
+                .ok_or(SemaphoreOverflowError)?;
+            // Release: publishes the releaser's writes to the Acquire in `take`.
+            match self.word.compare_exchange_weak(
+                word,
+                permits,
+                Ordering::Release,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => break,
+                Err(now) => word = now,
+            }
+        }
+        if word & SLEEPERS != 0 {
+            if n == 1 {
+                W::wake_one(&self.word);
+            } else {
+                W::wake_all(&self.word);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<W: WaitTimeout> Semaphore<W> {
+    /// Takes a permit, blocking for at most `timeout`; `None` if none became available.
+    ///
+    /// A zero timeout is [`try_acquire`](Self::try_acquire); `Duration::MAX` waits as long as the
+    /// platform can.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let s = baresync::Semaphore::new(0);
+    /// assert!(s.acquire_timeout(Duration::from_millis(5)).is_none());
+    /// s.release(1);
+    /// assert!(s.acquire_timeout(Duration::from_millis(5)).is_some());
+    /// ```
+    pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_, W>> {
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        let mut sleepers = 0;
+        loop {
+            match self.take(sleepers) {
+                Ok(()) => return Some(SemaphorePermit { semaphore: self }),
+                Err(word) => {
+                    if deadline.remaining().is_none() {
+                        return None;
+                    }
+                    if let Some(word) = self.announce(word) {
+                        if !wait_until::<W>(&self.word, word, &deadline) {
+                            return None;
+                        }
+                        sleepers = if W::WAKE_NEEDED { SLEEPERS } else { 0 };
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<W> Default for Semaphore<W> {
+    /// A semaphore with no permits.
+    fn default() -> Self {
+        Self::new(0)
+    }
+}
+
+impl<W> fmt::Debug for Semaphore<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("available_permits", &self.available_permits())
+            .finish()
+    }
+}
+
+/// A permit taken from a [`Semaphore`]; gives it back on drop.
+#[must_use = "the permit is released as soon as it is dropped"]
+pub struct SemaphorePermit<'a, W: Wait> {
+    semaphore: &'a Semaphore<W>,
+}
+
+impl<W: Wait> SemaphorePermit<'_, W> {
+    /// Keeps the permit taken: the semaphore's count stays one lower.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::Semaphore::new(1);
+    /// s.acquire().forget();
+    /// assert_eq!(s.available_permits(), 0);
+    /// ```
+    pub fn forget(self) {
+        core::mem::forget(self);
+    }
+}
+
+impl<W: Wait> Drop for SemaphorePermit<'_, W> {
+    fn drop(&mut self) {
+        // Overflows only if the owner released up to MAX_PERMITS while this permit was out; the
+        // permit is then dropped rather than wrapping the count (a panic in drop would abort).
+        let returned = self.semaphore.release_within(1, PERMITS);
+        debug_assert!(returned.is_ok(), "Semaphore: permit returned above MAX_PERMITS");
+    }
+}
+
+impl<W: Wait> fmt::Debug for SemaphorePermit<'_, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphorePermit").finish_non_exhaustive()
+    }
+}
+
+/// A semaphore that refuses to be released above its initial count (Python's
+/// `BoundedSemaphore`), generic over backend `W`.
+///
+/// Releasing more often than acquiring is a bug in the caller; this type reports it. Eight bytes.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::BoundedSemaphore;
+///
+/// static POOL: BoundedSemaphore = BoundedSemaphore::new(2);
+/// let a = POOL.acquire();
+/// a.forget();
+/// POOL.release(1); // gives back the forgotten permit
+/// assert!(POOL.try_release(1).is_err(), "would exceed the initial 2");
+/// ```
+pub struct BoundedSemaphore<W> {
+    semaphore: Semaphore<W>,
+    bound: u32,
+}
+
+impl<W> BoundedSemaphore<W> {
+    const_fn! {
+        /// Creates a semaphore with `permits` available, which is also its maximum.
+        ///
+        /// # Panics
+        ///
+        /// If `permits` exceeds [`Semaphore::MAX_PERMITS`].
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static S: baresync::BoundedSemaphore = baresync::BoundedSemaphore::new(4);
+        /// assert_eq!(S.max_permits(), 4);
+        /// ```
+        pub fn new(permits: u32) -> Self {
+            Self {
+                semaphore: Semaphore::new(permits),
+                bound: permits,
+            }
+        }
+    }
+
+    /// The initial count, which releases may not exceed.
+    pub fn max_permits(&self) -> u32 {
+        self.bound
+    }
+
+    /// The number of permits available now (a snapshot).
+    pub fn available_permits(&self) -> u32 {
+        self.semaphore.available_permits()
+    }
+}
+
+impl<W: Wait> BoundedSemaphore<W> {
+    /// Takes a permit if one is available now; see [`Semaphore::try_acquire`].
+    pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, W>> {
+        self.semaphore.try_acquire()
+    }
+
+    /// Takes a permit, blocking while none is available; see [`Semaphore::acquire`].
+    pub fn acquire(&self) -> SemaphorePermit<'_, W> {
+        self.semaphore.acquire()
+    }
+
+    /// Adds `n` permits unless the count would exceed the initial one.
+    ///
+    /// # Errors
+    ///
+    /// [`SemaphoreOverflowError`] when it would; the count is then unchanged.
+    pub fn try_release(&self, n: u32) -> Result<(), SemaphoreOverflowError> {
+        self.semaphore.release_within(n, self.bound)
+    }
+
+    /// Adds `n` permits.
+    ///
+    /// # Panics
+    ///
+    /// If the count would exceed the initial one (Python raises `ValueError`).
+    #[track_caller]
+    pub fn release(&self, n: u32) {
+        if self.try_release(n).is_err() {
+            panic!("BoundedSemaphore::release: released more permits than were acquired");
+        }
+    }
+}
+
+impl<W: WaitTimeout> BoundedSemaphore<W> {
+    /// Takes a permit, blocking for at most `timeout`; see [`Semaphore::acquire_timeout`].
+    pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_, W>> {
+        self.semaphore.acquire_timeout(timeout)
+    }
+}
+
+impl<W> fmt::Debug for BoundedSemaphore<W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundedSemaphore")
+            .field("available_permits", &self.available_permits())
+            .field("max_permits", &self.bound)
+            .finish()
+    }
+}
