@@ -179,7 +179,11 @@ impl<W> Barrier<W> {
     /// ```
     pub fn n_waiting(&self) -> u32 {
         let word = self.word.load(Ordering::Relaxed);
-        if word & BROKEN != 0 { 0 } else { word & COUNT_MASK }
+        if word & BROKEN != 0 {
+            0
+        } else {
+            word & COUNT_MASK
+        }
     }
 
     /// Whether the barrier is broken (by a timeout or [`abort`](Self::abort)) and not yet reset.
@@ -351,10 +355,11 @@ impl<W: Wait> Barrier<W> {
                 return result;
             }
             let word = self.word.load(Ordering::Relaxed);
-            if word & GENERATION_MASK == generation && word & BROKEN == 0 {
-                if let Some(word) = self.announce(word) {
-                    W::wait(&self.word, word);
-                }
+            if word & GENERATION_MASK == generation
+                && word & BROKEN == 0
+                && let Some(word) = self.announce(word)
+            {
+                W::wait(&self.word, word);
             }
         }
     }

@@ -138,12 +138,10 @@ impl<W: Wait> Event<W> {
         loop {
             let next = (word.wrapping_add(GENERATION_ONE) | SET) & !SLEEPERS;
             // Release: publishes the setter's writes to waiters' Acquire loads.
-            match self.word.compare_exchange_weak(
-                word,
-                next,
-                Ordering::Release,
-                Ordering::Relaxed,
-            ) {
+            match self
+                .word
+                .compare_exchange_weak(word, next, Ordering::Release, Ordering::Relaxed)
+            {
                 Ok(_) => break,
                 Err(now) if now & SET != 0 => return,
                 Err(now) => word = now,

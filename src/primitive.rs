@@ -5,6 +5,7 @@
 //! loom's atomics under `cfg(loom)`.
 
 #[cfg(not(loom))]
+#[allow(unused_imports, reason = "AtomicUsize is for the queues")]
 pub use portable_atomic::{AtomicU32, AtomicUsize, Ordering};
 
 #[cfg(loom)]

@@ -162,7 +162,9 @@ impl<W: Wait> Semaphore<W> {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, W>> {
-        self.take(0).ok().map(|()| SemaphorePermit { semaphore: self })
+        self.take(0)
+            .ok()
+            .map(|()| SemaphorePermit { semaphore: self })
     }
 
     /// Takes a permit, blocking while none is available.
@@ -310,9 +312,7 @@ impl<W: WaitTimeout> Semaphore<W> {
             match self.take(sleepers) {
                 Ok(()) => return Some(SemaphorePermit { semaphore: self }),
                 Err(word) => {
-                    if deadline.remaining().is_none() {
-                        return None;
-                    }
+                    deadline.remaining()?;
                     if let Some(word) = self.announce(word) {
                         if !wait_until::<W>(&self.word, word, &deadline) {
                             return None;
@@ -366,7 +366,10 @@ impl<W: Wait> Drop for SemaphorePermit<'_, W> {
         // Overflows only if the owner released up to MAX_PERMITS while this permit was out; the
         // permit is then dropped rather than wrapping the count (a panic in drop would abort).
         let returned = self.semaphore.release_within(1, PERMITS);
-        debug_assert!(returned.is_ok(), "Semaphore: permit returned above MAX_PERMITS");
+        debug_assert!(
+            returned.is_ok(),
+            "Semaphore: permit returned above MAX_PERMITS"
+        );
     }
 }
 

@@ -110,7 +110,11 @@ mod tests {
         assert_eq!(zero.remaining(), None, "a zero timeout is already due");
 
         let never = Deadline::<Fake>::after(Duration::MAX);
-        assert_eq!(never.remaining(), Some(Duration::MAX), "huge timeouts saturate");
+        assert_eq!(
+            never.remaining(),
+            Some(Duration::MAX),
+            "huge timeouts saturate"
+        );
 
         let d = Deadline::<Fake>::after(Duration::from_millis(10));
         assert_eq!(d.remaining(), Some(Duration::from_millis(10)));

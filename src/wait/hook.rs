@@ -86,12 +86,20 @@ impl Wait for Hook {
     }
 
     #[inline]
+    #[expect(
+        clippy::not_unsafe_ptr_arg_deref,
+        reason = "the address is a key: it is never dereferenced"
+    )]
     fn wake_one(word: *const AtomicU32) {
         // SAFETY: as in `wait`; the address is passed on as a key, never dereferenced here.
         unsafe { _baresync_wait_1_0_wake_one(word) }
     }
 
     #[inline]
+    #[expect(
+        clippy::not_unsafe_ptr_arg_deref,
+        reason = "the address is a key: it is never dereferenced"
+    )]
     fn wake_all(word: *const AtomicU32) {
         // SAFETY: as in `wake_one`.
         unsafe { _baresync_wait_1_0_wake_all(word) }

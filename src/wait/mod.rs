@@ -66,22 +66,25 @@
 //! }
 //!
 //! static COUNT: yielding::Mutex<u32> = yielding::Mutex::new(0);
-//! std::thread::scope(|s| {
-//!     for _ in 0..4 {
-//!         s.spawn(|| *COUNT.lock() += 1);
-//!     }
-//! });
-//! assert_eq!(*COUNT.lock(), 4);
+//!
+//! fn main() {
+//!     std::thread::scope(|s| {
+//!         for _ in 0..4 {
+//!             s.spawn(|| *COUNT.lock() += 1);
+//!         }
+//!     });
+//!     assert_eq!(*COUNT.lock(), 4);
+//! }
 //! ```
 
 mod clock;
 mod hook;
 mod spin;
 
-pub use clock::{Clock, NoClock};
+pub(crate) use clock::Deadline;
 #[cfg(feature = "std")]
 pub use clock::StdClock;
-pub(crate) use clock::Deadline;
+pub use clock::{Clock, NoClock};
 pub use hook::{Hook, HookClock};
 pub use spin::{Backoff, Spin};
 
