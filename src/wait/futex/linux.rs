@@ -14,6 +14,9 @@ pub(super) enum Wake {
     TimedOut,
 }
 
+/// Every waiter matches (the kernel's `FUTEX_BITSET_MATCH_ANY`; missing from libc on Android).
+const FUTEX_BITSET_MATCH_ANY: u32 = u32::MAX;
+
 fn futex(word: *const AtomicU32, op: libc::c_int, val: u32, timeout: *const libc::timespec) -> libc::c_long {
     // SAFETY: FUTEX_WAIT* reads the aligned 32-bit word at `word` (a live `&AtomicU32` for every
     // wait call) and FUTEX_WAKE* never dereferences it: the kernel only hashes the address.
@@ -27,7 +30,7 @@ fn futex(word: *const AtomicU32, op: libc::c_int, val: u32, timeout: *const libc
             val,
             timeout,
             core::ptr::null::<u32>(),
-            libc::FUTEX_BITSET_MATCH_ANY,
+            FUTEX_BITSET_MATCH_ANY,
         )
     }
 }

@@ -1,7 +1,5 @@
 //! What the non-Linux futex files share: untimed calls through `atomic-wait`.
 
-use core::time::Duration;
-
 use super::AtomicU32;
 
 /// How one timed system call ended.
@@ -36,9 +34,9 @@ pub(super) fn wake_all(word: *const AtomicU32) {
 }
 
 #[cfg(not(windows))]
-pub(super) fn now_from_clock_gettime() -> Duration {
+pub(super) fn now_from_clock_gettime() -> core::time::Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists here.
     unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    core::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
