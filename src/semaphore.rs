@@ -8,9 +8,12 @@
 //! | 31 (`SLEEPERS`) | someone may sleep on the word: `release` must wake |
 //!
 //! Like the mutex's `CONTENDED` state, `SLEEPERS` is cleared by the `release` that wakes, and a
-//! woken caller sets it again when it takes a permit, because others may still sleep; so a chain
-//! of sleepers is woken one release at a time and never lost. `release(n)` with `n > 1` wakes all
-//! sleepers, since one wake per permit would need a count the word has no room for.
+//! woken caller sets it again when it takes a permit, because others may still sleep. Unlike a
+//! mutex, more permits may arrive before the woken caller runs (a second `release` then sees no
+//! flag and wakes nobody), so a woken caller that leaves permits behind passes the baton: it wakes
+//! one more sleeper. Every sleeper is thus woken while permits remain, one at a time, and none is
+//! lost. `release(n)` with `n > 1` wakes all sleepers, since one wake per permit would need a
+//! count the word has no room for.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -127,9 +130,10 @@ impl<W> Semaphore<W> {
         self.word.load(Ordering::Relaxed) & PERMITS
     }
 
-    /// Takes a permit if one is available; `sleepers` is OR-ed into the new word.
+    /// Takes a permit if one is available; `sleepers` is OR-ed into the new word. Returns the
+    /// word before the take, or the word that had no permit.
     #[inline]
-    fn take(&self, sleepers: u32) -> Result<(), u32> {
+    fn take(&self, sleepers: u32) -> Result<u32, u32> {
         let mut word = self.word.load(Ordering::Relaxed);
         while word & PERMITS != 0 {
             // Acquire: pairs with the Release in `release_within`, so the releaser's writes are
@@ -140,7 +144,7 @@ impl<W> Semaphore<W> {
                 Ordering::Acquire,
                 Ordering::Relaxed,
             ) {
-                Ok(_) => return Ok(()),
+                Ok(_) => return Ok(word),
                 Err(now) => word = now,
             }
         }
@@ -164,7 +168,7 @@ impl<W: Wait> Semaphore<W> {
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, W>> {
         self.take(0)
             .ok()
-            .map(|()| SemaphorePermit { semaphore: self })
+            .map(|_| SemaphorePermit { semaphore: self })
     }
 
     /// Takes a permit, blocking while none is available.
@@ -187,12 +191,21 @@ impl<W: Wait> Semaphore<W> {
         SemaphorePermit { semaphore: self }
     }
 
+    /// After a woken caller took a permit from `word`: if permits remain, wake the next sleeper,
+    /// whose wake-up a release may have skipped (see the module docs).
+    #[inline]
+    fn pass_baton(&self, word: u32, sleepers: u32) {
+        if sleepers != 0 && (word & PERMITS) > 1 {
+            W::wake_one(&self.word);
+        }
+    }
+
     #[cold]
     fn acquire_contended(&self) {
         let mut sleepers = 0;
         loop {
             match self.take(sleepers) {
-                Ok(()) => return,
+                Ok(word) => return self.pass_baton(word, sleepers),
                 Err(word) => {
                     if let Some(word) = self.announce(word) {
                         W::wait(&self.word, word);
@@ -310,7 +323,10 @@ impl<W: WaitTimeout> Semaphore<W> {
         let mut sleepers = 0;
         loop {
             match self.take(sleepers) {
-                Ok(()) => return Some(SemaphorePermit { semaphore: self }),
+                Ok(word) => {
+                    self.pass_baton(word, sleepers);
+                    return Some(SemaphorePermit { semaphore: self });
+                }
                 Err(word) => {
                     deadline.remaining()?;
                     if let Some(word) = self.announce(word) {
