@@ -1,7 +1,10 @@
 //! Shared by every host test binary: the test-only wait hook, and the macro that runs each test
 //! body once per backend (Futex, Spin, Hook).
 
-#![allow(dead_code, reason = "each test binary uses a different part of this module")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this module"
+)]
 
 pub mod parking_hook;
 
@@ -36,5 +39,9 @@ macro_rules! for_each_backend {
 
 /// Scales an iteration count down under Miri, which is orders of magnitude slower.
 pub const fn scaled(n: usize) -> usize {
-    if cfg!(miri) { if n / 1000 > 10 { n / 1000 } else { 10 } } else { n }
+    if cfg!(miri) {
+        if n / 1000 > 10 { n / 1000 } else { 10 }
+    } else {
+        n
+    }
 }

@@ -1,0 +1,354 @@
+//! `Barrier` on every backend: nobody passes before all parties arrive, exactly one leader per
+//! generation over many generations, and Python's extras: timed waits that break the barrier for
+//! everyone, `abort`, `reset`, `n_waiting`, `parties`.
+
+mod common;
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use baresync::{BarrierWaitResult, BrokenBarrierError};
+use common::scaled;
+
+/// Long enough that a correct implementation never runs out; a broken one fails instead of hanging.
+const LONG: Duration = Duration::from_secs(30);
+
+/// Timeouts that overflow a naive conversion: `timespec` seconds, Windows milliseconds, `Instant + d`.
+const HUGE: [Duration; 5] = [
+    Duration::MAX,
+    Duration::from_secs(u64::MAX / 2 + 1),
+    Duration::from_secs(i64::MAX as u64),
+    Duration::from_secs(u32::MAX as u64 + 1),
+    Duration::from_millis(u32::MAX as u64 + 1),
+];
+
+/// A timed call that ran out must not return before its timeout, nor absurdly late.
+fn assert_waited(elapsed: Duration, timeout: Duration) {
+    assert!(
+        elapsed >= timeout,
+        "returned early: {elapsed:?} < {timeout:?}"
+    );
+    let bound = timeout * 10 + Duration::from_secs(1);
+    assert!(
+        elapsed <= bound,
+        "overslept: {elapsed:?} for a {timeout:?} timeout"
+    );
+}
+
+/// Aborts the test binary if the returned guard is still alive after two minutes, so that a
+/// lost wake-up in an untimed wait is reported as a failure rather than a hang.
+fn watchdog(what: &'static str) -> mpsc::Sender<()> {
+    let (tx, rx) = mpsc::channel::<()>();
+    thread::spawn(move || {
+        if rx.recv_timeout(Duration::from_secs(120)) == Err(mpsc::RecvTimeoutError::Timeout) {
+            eprintln!("watchdog: `{what}` still blocked after 120 s (lost wake-up?); aborting");
+            std::process::abort();
+        }
+    });
+    tx
+}
+
+/// Polls `cond` every millisecond for up to ten seconds; returns whether it became true.
+fn eventually(mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// How many of `results` succeeded as leader, and how many failed.
+fn tally(results: &[Result<BarrierWaitResult, BrokenBarrierError>]) -> (usize, usize) {
+    let leaders = results
+        .iter()
+        .filter(|r| matches!(r, Ok(w) if w.is_leader()))
+        .count();
+    let errors = results.iter().filter(|r| r.is_err()).count();
+    (leaders, errors)
+}
+
+for_each_backend! {
+    /// `parties` threads meet `generations` times, each through a different wait method. After
+    /// generation `g` every party has arrived `g + 1` times, nobody can be two arrivals ahead,
+    /// and exactly one party was the leader.
+    fn rendezvous(parties: u32, generations: usize) {
+        let barrier = sync::Barrier::new(parties);
+        assert_eq!(barrier.parties(), parties);
+        let arrivals = AtomicU32::new(0);
+        let leaders: Vec<AtomicU32> = (0..generations).map(|_| AtomicU32::new(0)).collect();
+        thread::scope(|s| {
+            for t in 0..parties {
+                let (barrier, arrivals, leaders) = (&barrier, &arrivals, &leaders);
+                s.spawn(move || {
+                    for (g, leader_count) in leaders.iter().enumerate() {
+                        arrivals.fetch_add(1, Ordering::SeqCst);
+                        let result = match t % 3 {
+                            0 => barrier.wait(),
+                            1 => barrier.checked_wait().expect("nobody breaks this barrier"),
+                            _ => barrier.wait_timeout(LONG).expect("all parties keep coming"),
+                        };
+                        let seen = arrivals.load(Ordering::SeqCst);
+                        let done = parties * (g as u32 + 1);
+                        assert!(seen >= done, "generation {g}: released with {seen} of {done} arrivals");
+                        assert!(seen < done + parties, "generation {g}: others ran a generation ahead");
+                        if result.is_leader() {
+                            leader_count.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        for (g, count) in leaders.iter().enumerate() {
+            assert_eq!(count.load(Ordering::Relaxed), 1, "generation {g} of {parties} parties");
+        }
+        assert!(!barrier.is_broken());
+        assert_eq!(barrier.n_waiting(), 0);
+    }
+
+    #[test]
+    fn one_leader_per_generation() {
+        let _dog = watchdog("one_leader_per_generation");
+        rendezvous(2, scaled(3_000));
+        rendezvous(3, scaled(200));
+        rendezvous(5, scaled(50));
+    }
+
+    #[test]
+    fn many_generations_outlast_any_counter_wrap() {
+        // More generations than a narrow generation field holds.
+        let _dog = watchdog("many_generations_outlast_any_counter_wrap");
+        rendezvous(2, scaled(70_000));
+    }
+
+    #[test]
+    fn single_party_is_always_leader() {
+        static ONE: sync::Barrier = sync::Barrier::new(1);
+        for _ in 0..3 {
+            assert!(ONE.wait().is_leader());
+            assert!(ONE.checked_wait().expect("never broken").is_leader());
+            assert!(ONE.wait_timeout(Duration::ZERO).expect("no one to wait for").is_leader());
+            assert!(ONE.wait_timeout(Duration::MAX).expect("no one to wait for").is_leader());
+        }
+        assert_eq!(ONE.n_waiting(), 0);
+    }
+
+    #[test]
+    fn zero_parties_behaves_as_one() {
+        let b = sync::Barrier::new(0);
+        let start = Instant::now();
+        for _ in 0..3 {
+            assert!(b.wait().is_leader());
+            assert!(b.checked_wait().is_ok_and(|r| r.is_leader()));
+            assert!(b.wait_timeout(Duration::from_secs(60)).is_ok_and(|r| r.is_leader()));
+        }
+        assert!(start.elapsed() < Duration::from_secs(1), "a one-party barrier never waits");
+        assert!(!b.is_broken());
+    }
+
+    #[test]
+    fn max_parties_is_accepted() {
+        assert_eq!(sync::Barrier::MAX_PARTIES, 65_535);
+        let b = sync::Barrier::new(black_box(sync::Barrier::MAX_PARTIES));
+        assert_eq!(b.parties(), 65_535);
+        assert_eq!(b.n_waiting(), 0);
+    }
+
+    #[test]
+    #[should_panic]
+    fn new_above_max_parties_panics() {
+        let _ = sync::Barrier::new(black_box(sync::Barrier::MAX_PARTIES + 1));
+    }
+
+    #[test]
+    #[should_panic]
+    fn new_u32_max_panics() {
+        let _ = sync::Barrier::new(black_box(u32::MAX));
+    }
+
+    #[test]
+    fn n_waiting_counts_the_parties_inside() {
+        let _dog = watchdog("n_waiting_counts_the_parties_inside");
+        let b = sync::Barrier::new(3);
+        assert_eq!(b.n_waiting(), 0);
+        thread::scope(|s| {
+            let first = s.spawn(|| b.wait());
+            assert!(eventually(|| b.n_waiting() == 1));
+            let second = s.spawn(|| b.wait());
+            assert!(eventually(|| b.n_waiting() == 2));
+            assert!(!first.is_finished() && !second.is_finished(), "released before all arrived");
+            let mine = b.wait();
+            let leaders = [mine, first.join().unwrap(), second.join().unwrap()]
+                .iter()
+                .filter(|r| r.is_leader())
+                .count();
+            assert_eq!(leaders, 1);
+        });
+        assert_eq!(b.n_waiting(), 0, "a completed generation starts empty");
+    }
+
+    #[test]
+    fn timed_out_wait_breaks_the_barrier_for_everyone() {
+        let b = sync::Barrier::new(4);
+        thread::scope(|s| {
+            let plain = s.spawn(|| b.checked_wait());
+            let timed = s.spawn(|| b.wait_timeout(LONG));
+            assert!(eventually(|| b.n_waiting() == 2), "waiters did not arrive");
+            let timeout = Duration::from_millis(50);
+            let start = Instant::now();
+            let mine = b.wait_timeout(timeout);
+            assert_waited(start.elapsed(), timeout);
+            assert_eq!(mine.err(), Some(BrokenBarrierError), "3 of 4 parties cannot complete");
+            assert!(b.is_broken());
+            let others = [plain.join().unwrap(), timed.join().unwrap()];
+            assert_eq!(tally(&others), (0, 2), "current waiters must see the barrier break");
+        });
+        // Later callers fail at once until `reset`.
+        let start = Instant::now();
+        assert!(b.checked_wait().is_err());
+        assert!(b.wait_timeout(LONG).is_err());
+        assert!(b.wait_timeout(Duration::ZERO).is_err());
+        assert!(start.elapsed() < Duration::from_secs(5), "a broken barrier must not block");
+        assert!(b.is_broken());
+        b.reset();
+        assert!(!b.is_broken());
+        assert_usable(&b);
+    }
+
+    /// Runs one full generation of `b.parties()` threads with timed waits; exactly one leader.
+    fn assert_usable(b: &sync::Barrier) {
+        let results: Vec<_> = thread::scope(|s| {
+            let handles: Vec<_> = (0..b.parties()).map(|_| s.spawn(|| b.wait_timeout(LONG))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(tally(&results), (1, 0), "a generation after the barrier was repaired");
+        assert!(!b.is_broken());
+    }
+
+    #[test]
+    fn abort_breaks_current_and_later_waiters() {
+        let b = sync::Barrier::new(3);
+        thread::scope(|s| {
+            let plain = s.spawn(|| b.checked_wait());
+            let timed = s.spawn(|| b.wait_timeout(LONG));
+            assert!(eventually(|| b.n_waiting() == 2), "waiters did not arrive");
+            b.abort();
+            assert!(b.is_broken());
+            let start = Instant::now();
+            let others = [plain.join().unwrap(), timed.join().unwrap()];
+            assert_eq!(tally(&others), (0, 2));
+            assert!(start.elapsed() < Duration::from_secs(5), "abort must wake the waiters");
+        });
+        // Enough parties arrive now, but the barrier stays broken.
+        let results: Vec<_> = thread::scope(|s| {
+            let handles: Vec<_> = (0..3).map(|_| s.spawn(|| b.wait_timeout(LONG))).collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(tally(&results), (0, 3), "a broken barrier refuses everyone until reset");
+        b.reset();
+        assert_usable(&b);
+    }
+
+    #[test]
+    fn reset_fails_current_waiters_and_repairs_the_barrier() {
+        let b = sync::Barrier::new(3);
+        thread::scope(|s| {
+            let plain = s.spawn(|| b.checked_wait());
+            let timed = s.spawn(|| b.wait_timeout(LONG));
+            assert!(eventually(|| b.n_waiting() == 2), "waiters did not arrive");
+            b.reset();
+            let others = [plain.join().unwrap(), timed.join().unwrap()];
+            assert_eq!(tally(&others), (0, 2), "reset fails the callers waiting at the time");
+        });
+        assert!(!b.is_broken(), "usable again once the old waiters left");
+        assert_eq!(b.n_waiting(), 0);
+        assert_usable(&b);
+        assert_usable(&b);
+    }
+
+    #[test]
+    fn reset_of_an_idle_barrier_changes_nothing() {
+        let b = sync::Barrier::new(2);
+        b.reset();
+        assert!(!b.is_broken());
+        assert_usable(&b);
+        b.abort();
+        b.abort();
+        b.reset();
+        b.reset();
+        assert_usable(&b);
+    }
+
+    #[test]
+    #[should_panic]
+    fn wait_on_a_broken_barrier_panics() {
+        let b = sync::Barrier::new(2);
+        b.abort();
+        let _ = b.wait();
+    }
+
+    #[test]
+    fn wait_panics_when_the_barrier_breaks_under_it() {
+        let b = sync::Barrier::new(2);
+        thread::scope(|s| {
+            let waiter = s.spawn(|| {
+                let _ = b.wait();
+            });
+            assert!(eventually(|| b.n_waiting() == 1), "waiter did not arrive");
+            b.abort();
+            assert!(waiter.join().is_err(), "wait() must panic when the barrier breaks");
+        });
+    }
+
+    #[test]
+    fn wait_timeout_alone_never_returns_early() {
+        for ms in [1, 20, 100] {
+            let b = sync::Barrier::new(2);
+            let timeout = Duration::from_millis(ms);
+            let start = Instant::now();
+            assert!(b.wait_timeout(timeout).is_err());
+            assert_waited(start.elapsed(), timeout);
+            assert!(b.is_broken());
+        }
+    }
+
+    #[test]
+    fn zero_timeout_breaks_unless_last() {
+        let b = sync::Barrier::new(2);
+        let start = Instant::now();
+        assert!(b.wait_timeout(Duration::ZERO).is_err(), "the other party is not there");
+        assert!(start.elapsed() < Duration::from_secs(1), "a zero timeout must not wait");
+        assert!(b.is_broken());
+        b.reset();
+        // The last arrival completes the generation whatever its timeout.
+        thread::scope(|s| {
+            let first = s.spawn(|| b.wait_timeout(LONG));
+            assert!(eventually(|| b.n_waiting() == 1));
+            let last = b.wait_timeout(Duration::ZERO);
+            assert_eq!(tally(&[last, first.join().unwrap()]), (1, 0));
+        });
+    }
+
+    #[test]
+    fn huge_timeouts_wait_for_the_other_party() {
+        // An overflowing deadline computation would panic or time out (and break) at once.
+        let b = sync::Barrier::new(2);
+        for timeout in HUGE {
+            thread::scope(|s| {
+                let first = s.spawn(|| b.wait_timeout(timeout));
+                assert!(eventually(|| b.n_waiting() == 1), "{timeout:?}: first party gave up");
+                thread::sleep(Duration::from_millis(10));
+                let last = b.wait_timeout(timeout);
+                assert_eq!(tally(&[last, first.join().unwrap()]), (1, 0), "{timeout:?}");
+            });
+        }
+        assert!(!b.is_broken());
+    }
+}

@@ -1,0 +1,119 @@
+//! Compile-time layout and auto-trait checks on every backend: the four-byte primitives, a
+//! barrier of at most eight, `const` construction in `static`s, and `Send`/`Sync`.
+
+mod common;
+
+use std::cell::Cell;
+
+/// Compiles only for `Sync` types.
+fn assert_sync<T: ?Sized + Sync>() {}
+
+/// Compiles only for `Send` types.
+fn assert_send<T: ?Sized + Send>() {}
+
+for_each_backend! {
+    const _: () = assert!(size_of::<sync::Mutex<()>>() == 4);
+    const _: () = assert!(size_of::<sync::Mutex<u32>>() == 8);
+    const _: () = assert!(size_of::<sync::Condvar>() == 4);
+    const _: () = assert!(size_of::<sync::Event>() == 4);
+    const _: () = assert!(size_of::<sync::Semaphore>() == 4);
+    const _: () = assert!(size_of::<sync::Barrier>() <= 8);
+
+    // Every primitive is `const`-constructible into a `static`, with no lazy initialiser.
+    static MUTEX: sync::Mutex<[u8; 3]> = sync::Mutex::new([1, 2, 3]);
+    static CONDVAR: sync::Condvar = sync::Condvar::new();
+    static EVENT: sync::Event = sync::Event::new();
+    static SEMAPHORE: sync::Semaphore = sync::Semaphore::new(2);
+    static BOUNDED: sync::BoundedSemaphore = sync::BoundedSemaphore::new(2);
+    static BARRIER: sync::Barrier = sync::Barrier::new(1);
+
+    #[test]
+    fn sizes_at_run_time() {
+        // The `const _` items above already fail the build; this reports the sizes by name.
+        assert_eq!(size_of::<sync::Mutex<()>>(), 4, "Mutex<()>");
+        assert_eq!(size_of::<sync::Condvar>(), 4, "Condvar");
+        assert_eq!(size_of::<sync::Event>(), 4, "Event");
+        assert_eq!(size_of::<sync::Semaphore>(), 4, "Semaphore");
+        assert!(size_of::<sync::Barrier>() <= 8, "Barrier");
+    }
+
+    #[test]
+    fn statics_start_in_their_initial_state() {
+        assert_eq!(*MUTEX.lock(), [1, 2, 3]);
+        assert!(!MUTEX.is_locked());
+        CONDVAR.notify_all();
+        assert!(!EVENT.is_set());
+        assert_eq!(SEMAPHORE.available_permits(), 2);
+        assert_eq!(BOUNDED.available_permits(), 2);
+        assert_eq!(BARRIER.parties(), 1);
+        assert!(BARRIER.wait().is_leader());
+    }
+
+    #[test]
+    fn primitives_are_send_and_sync() {
+        // `Mutex<T>` needs only `T: Send` to be shared: `Cell` is `Send` but not `Sync`.
+        assert_sync::<sync::Mutex<Cell<u32>>>();
+        assert_send::<sync::Mutex<Cell<u32>>>();
+        assert_sync::<sync::Mutex<[u8]>>();
+        assert_sync::<sync::Mutex<()>>();
+        assert_sync::<sync::MutexGuard<'static, u32>>();
+        assert_sync::<sync::Condvar>();
+        assert_send::<sync::Condvar>();
+        assert_sync::<sync::Event>();
+        assert_send::<sync::Event>();
+        assert_sync::<sync::Semaphore>();
+        assert_send::<sync::Semaphore>();
+        assert_sync::<sync::BoundedSemaphore>();
+        assert_send::<sync::BoundedSemaphore>();
+        assert_sync::<sync::Barrier>();
+        assert_send::<sync::Barrier>();
+    }
+
+    #[test]
+    fn shared_cell_through_a_static_mutex() {
+        // What `Mutex<Cell<_>>: Sync` is for: a `static` shared by threads.
+        static CELL: sync::Mutex<Cell<u32>> = sync::Mutex::new(Cell::new(0));
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                s.spawn(|| {
+                    for _ in 0..common::scaled(1_000) {
+                        let g = CELL.lock();
+                        g.set(g.get() + 1);
+                    }
+                });
+            }
+        });
+        assert_eq!(CELL.lock().get(), 4 * common::scaled(1_000) as u32);
+    }
+}
+
+// On hosted targets the crate-root names are the `futex` names, and they infer with no annotation.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_vendor = "apple",
+    windows
+))]
+#[test]
+fn root_names_are_the_futex_names() {
+    let m = baresync::Mutex::new(0);
+    let _: &baresync::futex::Mutex<i32> = &m;
+    let _: baresync::futex::Condvar = baresync::Condvar::new();
+    let _: baresync::futex::Event = baresync::Event::new();
+    let _: baresync::futex::Semaphore = baresync::Semaphore::new(1);
+    let _: baresync::futex::BoundedSemaphore = baresync::BoundedSemaphore::new(1);
+    let _: baresync::futex::Barrier = baresync::Barrier::new(1);
+    assert_eq!(*m.lock(), 0);
+}
+
+const _: () = assert!(size_of::<baresync::Mutex<()>>() == 4);
+
+#[test]
+fn error_types_are_send_sync_errors() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<baresync::SemaphoreOverflowError>();
+    assert_error::<baresync::BrokenBarrierError>();
+    assert_send::<baresync::WaitTimeoutResult>();
+    assert_sync::<baresync::BarrierWaitResult>();
+}
