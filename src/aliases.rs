@@ -34,5 +34,17 @@ macro_rules! backend_aliases {
         pub type SemaphorePermit<'a> = $crate::generic::SemaphorePermit<'a, $w>;
         #[doc = concat!("A reusable rendezvous of a fixed number of parties, on the `", stringify!($w), "` backend.")]
         pub type Barrier = $crate::generic::Barrier<$w>;
+        #[doc = concat!("A wait-free single-producer single-consumer FIFO queue of `N` items on the `", stringify!($w), "` backend.")]
+        pub type SpscQueue<T, const N: usize> = $crate::generic::SpscQueue<T, N, $w>;
+        #[doc = concat!("The pushing half of [`SpscQueue`] on the `", stringify!($w), "` backend.")]
+        pub type Producer<'a, T, const N: usize> = $crate::generic::Producer<'a, T, N, $w>;
+        #[doc = concat!("The popping half of [`SpscQueue`] on the `", stringify!($w), "` backend.")]
+        pub type Consumer<'a, T, const N: usize> = $crate::generic::Consumer<'a, T, N, $w>;
+        #[doc = concat!("A lock-free multi-producer multi-consumer FIFO queue of `N` items on the `", stringify!($w), "` backend.")]
+        pub type MpmcQueue<T, const N: usize> = $crate::generic::MpmcQueue<T, N, $w>;
+        #[doc = concat!("A priority queue of `N` items (greatest first, equal items in push order) on the `", stringify!($w), "` backend.")]
+        pub type PriorityQueue<T, const N: usize> = $crate::generic::PriorityQueue<T, N, $w>;
+        #[doc = concat!("A last-in first-out queue of `N` items (Python's `LifoQueue`) on the `", stringify!($w), "` backend.")]
+        pub type LifoQueue<T, const N: usize> = $crate::generic::LifoQueue<T, N, $w>;
     };
 }

@@ -8,4 +8,8 @@ pub use crate::barrier::Barrier;
 pub use crate::condvar::Condvar;
 pub use crate::event::Event;
 pub use crate::mutex::{Mutex, MutexGuard};
+pub use crate::queue::lifo::LifoQueue;
+pub use crate::queue::mpmc::MpmcQueue;
+pub use crate::queue::priority::PriorityQueue;
+pub use crate::queue::spsc::{Consumer, Producer, SpscQueue};
 pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit};

@@ -19,6 +19,7 @@ mod mutex;
 mod semaphore;
 
 pub mod generic;
+pub mod queue;
 
 #[macro_use]
 mod aliases;
@@ -45,4 +46,7 @@ backend_aliases!(crate::wait::DefaultWait);
 
 pub use barrier::{BarrierWaitResult, BrokenBarrierError};
 pub use condvar::WaitTimeoutResult;
+pub use queue::{
+    Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError,
+};
 pub use semaphore::SemaphoreOverflowError;

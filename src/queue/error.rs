@@ -1,0 +1,410 @@
+//! The errors of the queue verbs. Every error that was given an item hands it back.
+//!
+//! `Debug` never requires `T: Debug` (it prints `Full(..)`, as std's channel errors do), so
+//! `queue.push(item).unwrap()` works for any `T`; `Clone`, `Copy`, `PartialEq`, `Eq` and `Hash`
+//! follow the payload.
+
+use core::fmt;
+
+/// The error of `try_push`: the queue was full or closed; the item comes back.
+///
+/// A queue that is both closed and full reports [`Closed`](TryPushError::Closed).
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{MpmcQueue, TryPushError};
+///
+/// let q: MpmcQueue<&str, 1> = MpmcQueue::new();
+/// q.try_push("a").unwrap();
+/// assert_eq!(q.try_push("b"), Err(TryPushError::Full("b")));
+/// q.close();
+/// assert_eq!(q.try_push("c").unwrap_err().into_inner(), "c");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TryPushError<T> {
+    /// The queue holds its capacity of items; the rejected item is inside.
+    Full(T),
+    /// The queue was closed; the rejected item is inside.
+    Closed(T),
+}
+
+impl<T> TryPushError<T> {
+    /// Returns the item that could not be pushed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = baresync::TryPushError::Full(5);
+    /// assert_eq!(e.into_inner(), 5);
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Full(item) | Self::Closed(item) => item,
+        }
+    }
+
+    /// Whether the push failed because the queue was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::TryPushError::Full(()).is_full());
+    /// ```
+    pub fn is_full(&self) -> bool {
+        matches!(self, Self::Full(_))
+    }
+
+    /// Whether the push failed because the queue was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::TryPushError::Closed(()).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed(_))
+    }
+}
+
+impl<T> fmt::Debug for TryPushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("Full(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for TryPushError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Full(_) => f.write_str("pushing to a full queue"),
+            Self::Closed(_) => f.write_str("pushing to a closed queue"),
+        }
+    }
+}
+
+impl<T> core::error::Error for TryPushError<T> {}
+
+impl<T> From<Closed<T>> for TryPushError<T> {
+    fn from(Closed(item): Closed<T>) -> Self {
+        Self::Closed(item)
+    }
+}
+
+/// The error of `try_pop`: the queue was empty, or closed and drained.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{MpmcQueue, TryPopError};
+///
+/// let q: MpmcQueue<u8, 2> = MpmcQueue::new();
+/// assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+/// q.try_push(1).unwrap();
+/// q.close();
+/// assert_eq!(q.try_pop(), Ok(1), "queued items still drain");
+/// assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TryPopError {
+    /// The queue holds no item that can be taken now.
+    Empty,
+    /// The queue is closed and holds no more items: none will ever come.
+    Closed,
+}
+
+impl TryPopError {
+    /// Whether the pop failed because the queue was empty (but still open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::TryPopError::Empty.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::Empty)
+    }
+
+    /// Whether the pop failed because the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::TryPopError::Closed.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed)
+    }
+}
+
+impl fmt::Display for TryPopError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Empty => f.write_str("popping from an empty queue"),
+            Self::Closed => f.write_str("popping from a closed and drained queue"),
+        }
+    }
+}
+
+impl core::error::Error for TryPopError {}
+
+impl From<Closed> for TryPopError {
+    fn from(_: Closed) -> Self {
+        Self::Closed
+    }
+}
+
+/// The error of `push_timeout`: the queue stayed full, or was closed; the item comes back.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{MpmcQueue, PushTimeoutError};
+/// use std::time::Duration;
+///
+/// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
+/// q.push(1).unwrap();
+/// let e = q.push_timeout(2, Duration::from_millis(1)).unwrap_err();
+/// assert_eq!(e, PushTimeoutError::Timeout(2));
+/// assert_eq!(e.into_inner(), 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PushTimeoutError<T> {
+    /// The queue stayed full until the timeout; the rejected item is inside.
+    Timeout(T),
+    /// The queue was closed; the rejected item is inside.
+    Closed(T),
+}
+
+impl<T> PushTimeoutError<T> {
+    /// Returns the item that could not be pushed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let e = baresync::PushTimeoutError::Closed("job");
+    /// assert_eq!(e.into_inner(), "job");
+    /// ```
+    pub fn into_inner(self) -> T {
+        match self {
+            Self::Timeout(item) | Self::Closed(item) => item,
+        }
+    }
+
+    /// Whether the push failed because the time ran out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::PushTimeoutError::Timeout(()).is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout(_))
+    }
+
+    /// Whether the push failed because the queue was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::PushTimeoutError::Closed(()).is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed(_))
+    }
+}
+
+impl<T> fmt::Debug for PushTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => f.write_str("Timeout(..)"),
+            Self::Closed(_) => f.write_str("Closed(..)"),
+        }
+    }
+}
+
+impl<T> fmt::Display for PushTimeoutError<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout(_) => f.write_str("timed out pushing to a full queue"),
+            Self::Closed(_) => f.write_str("pushing to a closed queue"),
+        }
+    }
+}
+
+impl<T> core::error::Error for PushTimeoutError<T> {}
+
+impl<T> From<Closed<T>> for PushTimeoutError<T> {
+    fn from(Closed(item): Closed<T>) -> Self {
+        Self::Closed(item)
+    }
+}
+
+/// The error of `pop_timeout`: the queue stayed empty, or is closed and drained.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{MpmcQueue, PopTimeoutError};
+/// use std::time::Duration;
+///
+/// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
+/// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
+/// q.close();
+/// assert_eq!(q.pop_timeout(Duration::from_secs(60)), Err(PopTimeoutError::Closed));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PopTimeoutError {
+    /// No item arrived before the timeout.
+    Timeout,
+    /// The queue is closed and holds no more items.
+    Closed,
+}
+
+impl PopTimeoutError {
+    /// Whether the pop failed because the time ran out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::PopTimeoutError::Timeout.is_timeout());
+    /// ```
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Timeout)
+    }
+
+    /// Whether the pop failed because the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(baresync::PopTimeoutError::Closed.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        matches!(self, Self::Closed)
+    }
+}
+
+impl fmt::Display for PopTimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Timeout => f.write_str("timed out popping from an empty queue"),
+            Self::Closed => f.write_str("popping from a closed and drained queue"),
+        }
+    }
+}
+
+impl core::error::Error for PopTimeoutError {}
+
+impl From<Closed> for PopTimeoutError {
+    fn from(_: Closed) -> Self {
+        Self::Closed
+    }
+}
+
+/// The error of `task_done`: it was called more times than items were pushed.
+///
+/// Python raises `ValueError` in the same case.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{MpmcQueue, TaskDoneError};
+///
+/// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
+/// q.push(1).unwrap();
+/// assert_eq!(q.task_done(), Ok(()));
+/// assert_eq!(q.task_done(), Err(TaskDoneError));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct TaskDoneError;
+
+impl fmt::Display for TaskDoneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("task_done called more times than items were pushed")
+    }
+}
+
+impl core::error::Error for TaskDoneError {}
+
+/// The error of the blocking `push` and `pop`: the queue is closed.
+///
+/// `push` returns `Closed<T>` holding the rejected item; `pop` returns `Closed` (that is,
+/// `Closed<()>`) once the queue is closed *and* drained.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{Closed, MpmcQueue};
+///
+/// let q: MpmcQueue<String, 4> = MpmcQueue::new();
+/// q.close();
+/// let Closed(back) = q.push(String::from("late")).unwrap_err();
+/// assert_eq!(back, "late");
+/// assert_eq!(q.pop(), Err(Closed(())));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Closed<T = ()>(pub T);
+
+impl<T> Closed<T> {
+    /// Returns the item that could not be pushed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(baresync::Closed(3).into_inner(), 3);
+    /// ```
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> fmt::Debug for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Closed(..)")
+    }
+}
+
+impl<T> fmt::Display for Closed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the queue is closed")
+    }
+}
+
+impl<T> core::error::Error for Closed<T> {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::format;
+    use std::string::ToString;
+
+    #[test]
+    fn debug_needs_no_debug_payload() {
+        struct Opaque;
+        assert_eq!(format!("{:?}", TryPushError::Full(Opaque)), "Full(..)");
+        assert_eq!(
+            format!("{:?}", PushTimeoutError::Closed(Opaque)),
+            "Closed(..)"
+        );
+        assert_eq!(format!("{:?}", Closed(Opaque)), "Closed(..)");
+        assert_eq!(format!("{:?}", TryPopError::Empty), "Empty");
+    }
+
+    #[test]
+    fn display_and_conversions() {
+        assert_eq!(TryPushError::Full(1).to_string(), "pushing to a full queue");
+        assert_eq!(
+            TaskDoneError.to_string(),
+            "task_done called more times than items were pushed"
+        );
+        assert_eq!(TryPushError::from(Closed(7)), TryPushError::Closed(7));
+        assert_eq!(PushTimeoutError::from(Closed(7)).into_inner(), 7);
+        assert_eq!(TryPopError::from(Closed(())), TryPopError::Closed);
+        assert_eq!(PopTimeoutError::from(Closed(())), PopTimeoutError::Closed);
+        let e: &dyn core::error::Error = &Closed(());
+        assert_eq!(e.to_string(), "the queue is closed");
+    }
+}

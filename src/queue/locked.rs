@@ -1,0 +1,523 @@
+//! `Locked`: the engine of the lock-based queues (`PriorityQueue`, `LifoQueue`).
+//!
+//! A [`Store`] (a binary heap or a stack in a fixed array) lives under the crate's own
+//! [`Mutex`], next to a closed flag. Every verb holds the lock for one bounded step: `O(log N)`
+//! comparisons and moves for the heap, `O(1)` for the stack; never while sleeping.
+//!
+//! # Why the crate's `Mutex`
+//!
+//! A tiny internal spinlock would be a few bytes smaller, but a thread that found the lock held
+//! by a *preempted* holder would spin through its whole time slice. `Mutex<_, W>` spins briefly
+//! (the critical sections are short, so the holder usually finishes first) and then sleeps through
+//! the same backend `W` as the rest of the queue; with `Spin` it is exactly a spinlock, with
+//! `Futex` or `Hook` the scheduler runs the holder instead. It is 4 bytes and const-constructible,
+//! and as it has no poisoning, a panic in `T::cmp` leaves the queue usable (the heap may then be
+//! out of order, but no item is lost or duplicated: items are only ever swapped).
+//!
+//! The cost: every verb, `try_` ones included, takes the lock, so none of them may run in an
+//! interrupt handler that can preempt a holder on the same core. Interrupt handlers use
+//! `SpscQueue` or `MpmcQueue`.
+//!
+//! # Orderings
+//!
+//! The lock orders everything: a waiter's re-check takes the lock after announcing itself on a
+//! signal, and a notifier notifies after unlocking, so (signal contract, case "under a lock") no
+//! atomic here needs more than the lock's own Acquire/Release.
+
+use core::time::Duration;
+
+use super::signal::Signal;
+use super::tasks::Tasks;
+use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
+use crate::mutex::Mutex;
+use crate::primitive::const_fn;
+use crate::wait::{Deadline, Wait, WaitTimeout};
+
+/// A fixed-capacity container with one insertion and one removal order.
+pub(crate) trait Store {
+    /// The element type.
+    type Item;
+    /// The capacity.
+    const CAPACITY: usize;
+    /// The number of items.
+    fn len(&self) -> usize;
+    /// Inserts `item`; the caller has checked that `len() < CAPACITY`.
+    fn push(&mut self, item: Self::Item);
+    /// Removes the next item in the store's order.
+    fn pop(&mut self) -> Option<Self::Item>;
+}
+
+/// What the lock protects.
+struct State<S> {
+    store: S,
+    /// Set once by `close`; pushes are refused from then on.
+    closed: bool,
+}
+
+/// A store under a lock, with the two signals and the task counter. See the module docs.
+pub(crate) struct Locked<S, W> {
+    state: Mutex<State<S>, W>,
+    not_empty: Signal,
+    not_full: Signal,
+    tasks: Tasks,
+}
+
+impl<S, W> Locked<S, W> {
+    const_fn! {
+        /// An open queue over `store`.
+        pub(crate) fn new(store: S) -> Self {
+            Self {
+                state: Mutex::new(State { store, closed: false }),
+                not_empty: Signal::new(),
+                not_full: Signal::new(),
+                tasks: Tasks::new(),
+            }
+        }
+    }
+}
+
+impl<S: Store, W: Wait> Locked<S, W> {
+    pub(crate) fn try_push(&self, item: S::Item) -> Result<(), TryPushError<S::Item>> {
+        let mut state = self.state.lock();
+        if state.closed {
+            return Err(TryPushError::Closed(item));
+        }
+        if state.store.len() >= S::CAPACITY {
+            return Err(TryPushError::Full(item));
+        }
+        // Counted before the item is visible (it is, once we unlock), and before `push` can panic
+        // in a user `cmp` with the item already stored (tasks.rs).
+        self.tasks.add();
+        state.store.push(item);
+        drop(state);
+        self.not_empty.notify::<W>();
+        Ok(())
+    }
+
+    pub(crate) fn try_pop(&self) -> Result<S::Item, TryPopError> {
+        let mut state = self.state.lock();
+        match state.store.pop() {
+            Some(item) => {
+                drop(state);
+                self.not_full.notify::<W>();
+                Ok(item)
+            }
+            None if state.closed => Err(TryPopError::Closed),
+            None => Err(TryPopError::Empty),
+        }
+    }
+
+    pub(crate) fn push(&self, item: S::Item) -> Result<(), Closed<S::Item>> {
+        match self.try_push(item) {
+            Ok(()) => Ok(()),
+            Err(TryPushError::Closed(item)) => Err(Closed(item)),
+            Err(TryPushError::Full(item)) => {
+                self.not_full
+                    .block::<W, _, _>(item, |item| match self.try_push(item) {
+                        Ok(()) => Ok(Ok(())),
+                        Err(TryPushError::Closed(item)) => Ok(Err(Closed(item))),
+                        Err(TryPushError::Full(item)) => Err(item),
+                    })
+            }
+        }
+    }
+
+    pub(crate) fn pop(&self) -> Result<S::Item, Closed> {
+        match self.try_pop() {
+            Ok(item) => Ok(item),
+            Err(TryPopError::Closed) => Err(Closed(())),
+            Err(TryPopError::Empty) => {
+                self.not_empty
+                    .block::<W, _, _>((), |()| match self.try_pop() {
+                        Ok(item) => Ok(Ok(item)),
+                        Err(TryPopError::Closed) => Ok(Err(Closed(()))),
+                        Err(TryPopError::Empty) => Err(()),
+                    })
+            }
+        }
+    }
+
+    pub(crate) fn close(&self) {
+        self.state.lock().closed = true;
+        self.not_empty.notify::<W>();
+        self.not_full.notify::<W>();
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.state.lock().closed
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.state.lock().store.len()
+    }
+
+    pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
+        self.tasks.done::<W>()
+    }
+
+    pub(crate) fn join(&self) {
+        self.tasks.join::<W>();
+    }
+}
+
+impl<S: Store, W: WaitTimeout> Locked<S, W> {
+    pub(crate) fn push_timeout(
+        &self,
+        item: S::Item,
+        timeout: Duration,
+    ) -> Result<(), PushTimeoutError<S::Item>> {
+        match self.try_push(item) {
+            Ok(()) => Ok(()),
+            Err(TryPushError::Closed(item)) => Err(PushTimeoutError::Closed(item)),
+            Err(TryPushError::Full(item)) => {
+                let deadline = Deadline::<W::Clock>::after(timeout);
+                self.not_full
+                    .block_until::<W, _, _>(item, &deadline, |item| match self.try_push(item) {
+                        Ok(()) => Ok(Ok(())),
+                        Err(TryPushError::Closed(item)) => Ok(Err(PushTimeoutError::Closed(item))),
+                        Err(TryPushError::Full(item)) => Err(item),
+                    })
+                    .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item)))
+            }
+        }
+    }
+
+    pub(crate) fn pop_timeout(&self, timeout: Duration) -> Result<S::Item, PopTimeoutError> {
+        match self.try_pop() {
+            Ok(item) => Ok(item),
+            Err(TryPopError::Closed) => Err(PopTimeoutError::Closed),
+            Err(TryPopError::Empty) => {
+                let deadline = Deadline::<W::Clock>::after(timeout);
+                self.not_empty
+                    .block_until::<W, _, _>((), &deadline, |()| match self.try_pop() {
+                        Ok(item) => Ok(Ok(item)),
+                        Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
+                        Err(TryPopError::Empty) => Err(()),
+                    })
+                    .unwrap_or(Err(PopTimeoutError::Timeout))
+            }
+        }
+    }
+
+    pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
+        self.tasks.join_timeout::<W>(timeout)
+    }
+}
+
+/// Emits the public verbs of a lock-based queue `$queue<T, N, W>` (a wrapper with an `inner:
+/// Locked<_, W>` field), with their documentation. `$bound` is the item bound (`Ord` for the
+/// priority queue), `$next` says which item a pop takes.
+macro_rules! locked_queue_api {
+    ($queue:ident, [$($bound:tt)*], $next:literal) => {
+        impl<T $($bound)*, const N: usize, W: $crate::wait::Wait> $queue<T, N, W> {
+            #[doc = concat!("Pushes `item` if there is room, without blocking on the queue's state.
+
+Takes the queue's short internal lock, so it is **not** for interrupt handlers (see the
+module docs of [`queue`](crate::queue)). A successful push adds an unfinished task.
+
+# Errors
+
+[`TryPushError::Full`](crate::TryPushError::Full) with the item when `N` items are queued,
+[`TryPushError::Closed`](crate::TryPushError::Closed) with the item when the queue is closed,
+whether full or not.
+
+# Examples
+
+```
+use baresync::TryPushError;
+
+let q: baresync::", stringify!($queue), "<u8, 1> = baresync::", stringify!($queue), "::new();
+assert_eq!(q.try_push(1), Ok(()));
+assert_eq!(q.try_push(2), Err(TryPushError::Full(2)));
+```")]
+            #[inline]
+            pub fn try_push(&self, item: T) -> Result<(), $crate::TryPushError<T>> {
+                self.inner.try_push(item)
+            }
+
+            #[doc = concat!("Pops ", $next, " if there is one, without blocking on the queue's state.
+
+Takes the queue's short internal lock: **not** for interrupt handlers.
+
+# Errors
+
+[`TryPopError::Empty`](crate::TryPopError::Empty) when the queue is empty,
+[`TryPopError::Closed`](crate::TryPopError::Closed) when it is closed and drained.
+
+# Examples
+
+```
+use baresync::TryPopError;
+
+let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
+assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+q.try_push(4).unwrap();
+assert_eq!(q.try_pop(), Ok(4));
+```")]
+            #[inline]
+            pub fn try_pop(&self) -> Result<T, $crate::TryPopError> {
+                self.inner.try_pop()
+            }
+
+            #[doc = concat!("Pushes `item`, blocking while the queue is full.
+
+Blocks: not for interrupt handlers. A successful push adds an unfinished task.
+
+# Errors
+
+[`Closed`](crate::Closed) with the item when the queue is closed, before or while waiting.
+
+# Examples
+
+```
+static Q: baresync::", stringify!($queue), "<u32, 1> = baresync::", stringify!($queue), "::new();
+std::thread::scope(|s| {
+    s.spawn(|| {
+        for i in 0..10 {
+            Q.push(i).unwrap(); // waits for the consumer each time
+        }
+    });
+    for i in 0..10 {
+        assert_eq!(Q.pop(), Ok(i));
+    }
+});
+```")]
+            pub fn push(&self, item: T) -> Result<(), $crate::Closed<T>> {
+                self.inner.push(item)
+            }
+
+            #[doc = concat!("Pops ", $next, ", blocking while the queue is empty.
+
+Blocks: not for interrupt handlers.
+
+# Errors
+
+[`Closed`](crate::Closed) once the queue is closed and drained.
+
+# Examples
+
+```
+static Q: baresync::", stringify!($queue), "<&str, 2> = baresync::", stringify!($queue), "::new();
+std::thread::scope(|s| {
+    s.spawn(|| Q.push(\"ping\").unwrap());
+    assert_eq!(Q.pop(), Ok(\"ping\"));
+});
+```")]
+            pub fn pop(&self) -> Result<T, $crate::Closed> {
+                self.inner.pop()
+            }
+
+            #[doc = concat!("Closes the queue: later pushes fail and hand their item back, queued items can
+still be popped, and every blocked caller wakes.
+
+Takes the internal lock: not for interrupt handlers.
+
+# Examples
+
+```
+let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
+q.push(1).unwrap();
+q.close();
+assert!(q.push(2).is_err());
+assert_eq!(q.pop(), Ok(1));
+assert!(q.pop().is_err());
+```")]
+            pub fn close(&self) {
+                self.inner.close();
+            }
+
+            #[doc = concat!("Whether the queue has been closed. Takes the internal lock.
+
+# Examples
+
+```
+let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
+q.close();
+assert!(q.is_closed());
+```")]
+            pub fn is_closed(&self) -> bool {
+                self.inner.is_closed()
+            }
+
+            #[doc = concat!("The number of queued items (a snapshot). Takes the internal lock.
+
+# Examples
+
+```
+let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
+q.push(1).unwrap();
+assert_eq!(q.len(), 1);
+```")]
+            pub fn len(&self) -> usize {
+                self.inner.len()
+            }
+
+            #[doc = concat!("Whether the queue is empty (a snapshot). Takes the internal lock.
+
+# Examples
+
+```
+let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
+assert!(q.is_empty());
+```")]
+            pub fn is_empty(&self) -> bool {
+                self.len() == 0
+            }
+
+            #[doc = concat!("Whether the queue holds `N` items (a snapshot). Takes the internal lock.
+
+# Examples
+
+```
+let q: baresync::", stringify!($queue), "<u8, 1> = baresync::", stringify!($queue), "::new();
+q.push(1).unwrap();
+assert!(q.is_full());
+```")]
+            pub fn is_full(&self) -> bool {
+                self.len() == N
+            }
+
+            #[doc = concat!("Marks one pushed item's task finished (Python's `Queue.task_done`).
+
+Usually called by the consumer after processing a popped item; any thread may call it.
+Non-blocking (no lock); wakes joiners when the last task finishes.
+
+# Errors
+
+[`TaskDoneError`](crate::TaskDoneError) when called more times than items were pushed; the
+count stays at zero.
+
+# Examples
+
+```
+let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
+q.push(1).unwrap();
+q.pop().unwrap();
+assert!(q.task_done().is_ok());
+assert!(q.task_done().is_err());
+```")]
+            pub fn task_done(&self) -> Result<(), $crate::TaskDoneError> {
+                self.inner.task_done()
+            }
+
+            #[doc = concat!("Blocks until every pushed item has been marked done with
+[`task_done`](Self::task_done).
+
+Returns at once when no task is unfinished. Blocks: not for interrupt handlers.
+
+# Examples
+
+```
+static Q: baresync::", stringify!($queue), "<u32, 4> = baresync::", stringify!($queue), "::new();
+std::thread::scope(|s| {
+    s.spawn(|| {
+        while let Ok(_job) = Q.pop() {
+            Q.task_done().unwrap();
+        }
+    });
+    for job in 0..20 {
+        Q.push(job).unwrap();
+    }
+    Q.join(); // all 20 jobs processed
+    Q.close();
+});
+```")]
+            pub fn join(&self) {
+                self.inner.join();
+            }
+        }
+
+        impl<T $($bound)*, const N: usize, W: $crate::wait::WaitTimeout> $queue<T, N, W> {
+            #[doc = concat!("Pushes `item`, blocking while the queue is full, for at most `timeout`.
+
+A zero timeout behaves as [`try_push`](Self::try_push) (with `Timeout` for `Full`);
+`Duration::MAX` waits as long as the platform can. Only backends with a clock have it.
+Blocks: not for interrupt handlers.
+
+# Errors
+
+[`PushTimeoutError::Timeout`](crate::PushTimeoutError::Timeout) with the item if the queue stayed
+full, [`PushTimeoutError::Closed`](crate::PushTimeoutError::Closed) with the item if it is or
+becomes closed.
+
+# Examples
+
+```
+use std::time::Duration;
+
+let q: baresync::", stringify!($queue), "<u8, 1> = baresync::", stringify!($queue), "::new();
+q.push_timeout(1, Duration::from_millis(10)).unwrap();
+assert!(q.push_timeout(2, Duration::from_millis(10)).unwrap_err().is_timeout());
+```")]
+            pub fn push_timeout(
+                &self,
+                item: T,
+                timeout: core::time::Duration,
+            ) -> Result<(), $crate::PushTimeoutError<T>> {
+                self.inner.push_timeout(item, timeout)
+            }
+
+            #[doc = concat!("Pops ", $next, ", blocking while the queue is empty, for at most `timeout`.
+
+A zero timeout behaves as [`try_pop`](Self::try_pop); `Duration::MAX` waits as long as the
+platform can. Only backends with a clock have it. Blocks: not for interrupt handlers.
+
+# Errors
+
+[`PopTimeoutError::Timeout`](crate::PopTimeoutError::Timeout) if no item came in time,
+[`PopTimeoutError::Closed`](crate::PopTimeoutError::Closed) once the queue is closed and drained.
+
+# Examples
+
+```
+use baresync::PopTimeoutError;
+use std::time::Duration;
+
+let q: baresync::", stringify!($queue), "<u8, 1> = baresync::", stringify!($queue), "::new();
+assert_eq!(q.pop_timeout(Duration::from_millis(5)), Err(PopTimeoutError::Timeout));
+```")]
+            pub fn pop_timeout(
+                &self,
+                timeout: core::time::Duration,
+            ) -> Result<T, $crate::PopTimeoutError> {
+                self.inner.pop_timeout(timeout)
+            }
+
+            #[doc = concat!("Blocks until every task is done or `timeout` has passed; `true` when none is left.
+
+Only backends with a clock have it. Blocks: not for interrupt handlers.
+
+# Examples
+
+```
+use std::time::Duration;
+
+let q: baresync::", stringify!($queue), "<u8, 1> = baresync::", stringify!($queue), "::new();
+q.push(1).unwrap();
+assert!(!q.join_timeout(Duration::from_millis(5)), \"one task unfinished\");
+q.task_done().unwrap();
+assert!(q.join_timeout(Duration::from_millis(5)));
+```")]
+            pub fn join_timeout(&self, timeout: core::time::Duration) -> bool {
+                self.inner.join_timeout(timeout)
+            }
+        }
+
+        impl<T $($bound)*, const N: usize, W: $crate::wait::Wait> core::fmt::Debug for $queue<T, N, W> {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.debug_struct(stringify!($queue))
+                    .field("len", &self.len())
+                    .field("capacity", &N)
+                    .field("closed", &self.is_closed())
+                    .finish_non_exhaustive()
+            }
+        }
+
+        impl<T, const N: usize, W> Default for $queue<T, N, W> {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+pub(crate) use locked_queue_api;

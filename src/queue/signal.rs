@@ -1,0 +1,258 @@
+//! `Signal`: "sleep until something may have changed", an eventcount on one 32-bit word.
+//!
+//! Each queue has one `Signal` per direction: `not_empty` (poppers wait on it, pushers notify)
+//! and `not_full` (pushers wait, poppers notify); `close` notifies both.
+//!
+//! # The word
+//!
+//! | bits | meaning |
+//! | --- | --- |
+//! | bit 0, `SLEEPERS` | someone may be about to sleep on the word: the next notifier must wake |
+//! | bits 1..32 | a sequence number, bumped by every notifier that wakes (wrapping) |
+//!
+//! A waiter announces itself with `fetch_or(SLEEPERS)` and keeps the resulting word as its
+//! `key`, re-checks its condition, and only then sleeps with `W::wait(word, key)`. A notifier,
+//! after publishing its change, loads the word: if `SLEEPERS` is clear it returns at once (one load
+//! of a line that stays shared in every cache: no read-modify-write, no system call). Otherwise
+//! it bumps the sequence, clears `SLEEPERS` and calls `W::wake_all`. The bump makes every
+//! announced key stale, so a waiter that has not reached `W::wait` yet does not sleep at all, and
+//! one already asleep is woken (the backend's compare-and-sleep is atomic with its wake).
+//! `wake_all` wakes every waiter, of which usually one makes progress and the rest announce
+//! themselves again: a thundering herd that costs a few wake-ups under heavy contention, accepted
+//! for simplicity (`wake_one` would need a hand-off when the woken waiter times out).
+//!
+//! # Why the orderings are `SeqCst`
+//!
+//! Waiter and notifier form a Dekker (store-buffering) pair on two locations: the queue state `X`
+//! and the word. The waiter writes the word (`fetch_or`) then reads `X` (its re-check); the
+//! notifier writes `X` (publishing) then reads the word. Acquire/release cannot forbid both reads
+//! seeing the old values, which would be a lost wake-up: the waiter sleeps on a state that has
+//! already changed, and the notifier saw nobody to wake. So all four operations are `SeqCst`
+//! (operations, not fences: `crate::primitive` names no fence, and a `SeqCst` store or load costs
+//! no more than a release store plus a fence): in the single total order S, either the
+//! notifier's load follows the waiter's `fetch_or`, and sees `SLEEPERS` (or a later bump, after
+//! which the waiter's key is stale), or the waiter's re-check follows the notifier's
+//! publication, and sees it. Hence the contract with the queues:
+//!
+//! 1. The change that can satisfy a waiter is published by a `SeqCst` store or read-modify-write
+//!    (or inside a lock that the waiter's re-check also takes: the lock orders the two critical
+//!    sections, and the waiter's `fetch_or` happens-before the notifier's load), and is followed
+//!    by [`Signal::notify`]. Queues pick `SeqCst` only when `W::WAKE_NEEDED`; a polling backend
+//!    keeps its release stores.
+//! 2. The `attempt` passed to [`Signal::block`] reads that state with `SeqCst` loads (or under
+//!    the lock) whenever it reports failure.
+//!
+//! The notifier's bump is a `SeqCst` compare-exchange (slow path only), so a waiter that announces
+//! itself again after being woken reads it in S after the notifier's publication and its
+//! re-check sees the change.
+//!
+//! # Polling backends
+//!
+//! With [`Wait::WAKE_NEEDED`] false (as for `Spin`), nobody sleeps: `notify` is a no-op and
+//! waiters re-try with [`Backoff`] between attempts. The word is never touched.
+
+use crate::primitive::{AtomicU32, Ordering, const_fn};
+use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
+
+/// The ordering of a store or read-modify-write that publishes a change waiters may sleep on:
+/// `SeqCst` when the backend needs waking (the signal contract, module docs), `Release` for a
+/// polling backend. Callers still pair it with an Acquire (or `SeqCst`) load on the reading side.
+#[inline]
+pub(crate) fn publish_ordering<W: Wait>() -> Ordering {
+    if W::WAKE_NEEDED {
+        Ordering::SeqCst
+    } else {
+        Ordering::Release
+    }
+}
+
+/// The ordering of a load that decides whether to wait: `SeqCst` in the re-check after
+/// announcing a waiter (the signal contract), `weak` on the fast path.
+#[inline]
+pub(crate) fn check_ordering(recheck: bool, weak: Ordering) -> Ordering {
+    if recheck { Ordering::SeqCst } else { weak }
+}
+
+/// Bit 0: a waiter may be asleep (or about to sleep); the next notifier must wake.
+const SLEEPERS: u32 = 1;
+/// One step of the sequence in bits 1..32.
+const STEP: u32 = 2;
+
+/// An eventcount: waiters sleep until a notifier reports a change. See the module docs.
+pub(crate) struct Signal {
+    /// `SLEEPERS` flag plus sequence number; see the module docs.
+    word: AtomicU32,
+}
+
+impl Signal {
+    const_fn! {
+        /// A signal with nobody waiting.
+        pub(crate) fn new() -> Self {
+            Self { word: AtomicU32::new(0) }
+        }
+    }
+
+    /// Reports a change published just before (by a `SeqCst` operation when `W::WAKE_NEEDED`):
+    /// wakes every waiter if any announced itself, else costs one load.
+    #[inline]
+    pub(crate) fn notify<W: Wait>(&self) {
+        if !W::WAKE_NEEDED {
+            return;
+        }
+        // SeqCst: the notifier's load of the Dekker pair (module docs); it follows the caller's
+        // SeqCst publication in S.
+        let word = self.word.load(Ordering::SeqCst);
+        if word & SLEEPERS != 0 {
+            self.wake_slow::<W>(word);
+        }
+    }
+
+    #[cold]
+    fn wake_slow<W: Wait>(&self, mut word: u32) {
+        while word & SLEEPERS != 0 {
+            // SeqCst on success: a waiter that re-announces itself after this bump reads it in S
+            // after our publication (module docs). SeqCst on failure: the reloaded word is then
+            // read in S after our publication too, so if it shows `SLEEPERS` clear, whoever
+            // cleared it woke every waiter announced before, and later ones see our change.
+            match self.word.compare_exchange_weak(
+                word,
+                (word & !SLEEPERS).wrapping_add(STEP),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => {
+                    W::wake_all(&self.word);
+                    return;
+                }
+                Err(now) => word = now,
+            }
+        }
+    }
+
+    /// Announces a waiter; returns the key to sleep on.
+    #[inline]
+    fn prepare(&self) -> u32 {
+        // SeqCst: the waiter's write of the Dekker pair (module docs); the caller's re-check
+        // follows it in S.
+        self.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS
+    }
+
+    /// Blocks until `attempt` succeeds, re-trying it after every possible change.
+    ///
+    /// `attempt` takes the caller's payload (the item of a push, `()` for a pop) and hands it back
+    /// on failure; the caller has already made one attempt of its own. See the module docs for
+    /// what `attempt` must load with `SeqCst`.
+    pub(crate) fn block<W: Wait, X, R>(
+        &self,
+        mut payload: X,
+        mut attempt: impl FnMut(X) -> Result<R, X>,
+    ) -> R {
+        let mut backoff = Backoff::new();
+        loop {
+            if W::WAKE_NEEDED && backoff.is_exhausted() {
+                let key = self.prepare();
+                payload = match attempt(payload) {
+                    Ok(done) => return done,
+                    Err(payload) => payload,
+                };
+                W::wait(&self.word, key);
+            } else {
+                backoff.snooze();
+            }
+            payload = match attempt(payload) {
+                Ok(done) => return done,
+                Err(payload) => payload,
+            };
+        }
+    }
+
+    /// As [`block`](Self::block), but gives up once `deadline` has passed and returns the payload.
+    ///
+    /// Never reports a timeout before the deadline's clock says it has passed.
+    pub(crate) fn block_until<W: WaitTimeout, X, R>(
+        &self,
+        mut payload: X,
+        deadline: &Deadline<W::Clock>,
+        mut attempt: impl FnMut(X) -> Result<R, X>,
+    ) -> Result<R, X> {
+        let mut backoff = Backoff::new();
+        loop {
+            if deadline.remaining().is_none() {
+                return Err(payload);
+            }
+            if W::WAKE_NEEDED && backoff.is_exhausted() {
+                let key = self.prepare();
+                payload = match attempt(payload) {
+                    Ok(done) => return Ok(done),
+                    Err(payload) => payload,
+                };
+                if !wait_until::<W>(&self.word, key, deadline) {
+                    return Err(payload);
+                }
+            } else {
+                backoff.snooze();
+            }
+            payload = match attempt(payload) {
+                Ok(done) => return Ok(done),
+                Err(payload) => payload,
+            };
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+    use crate::wait::{Futex, MonotonicClock, Spin};
+    use core::time::Duration;
+
+    fn ready(flag: &AtomicU32) -> Result<(), ()> {
+        // SeqCst: the re-check of the contract.
+        if flag.load(Ordering::SeqCst) != 0 {
+            Ok(())
+        } else {
+            Err(())
+        }
+    }
+
+    fn handoff<W: Wait>() {
+        let signal = Signal::new();
+        let flag = AtomicU32::new(0);
+        std::thread::scope(|s| {
+            s.spawn(|| signal.block::<W, _, _>((), |()| ready(&flag)));
+            std::thread::sleep(Duration::from_millis(20)); // make "asleep" likely
+            flag.store(1, Ordering::SeqCst);
+            signal.notify::<W>();
+        });
+    }
+
+    #[test]
+    fn a_notified_waiter_wakes() {
+        handoff::<Futex>();
+        handoff::<Spin>();
+    }
+
+    #[test]
+    fn notify_without_sleepers_leaves_the_word_alone() {
+        let signal = Signal::new();
+        signal.notify::<Futex>();
+        assert_eq!(signal.word.load(Ordering::Relaxed), 0);
+        let key = signal.prepare();
+        assert_eq!(key, SLEEPERS);
+        signal.notify::<Futex>();
+        assert_eq!(
+            signal.word.load(Ordering::Relaxed),
+            STEP,
+            "bumped, flag cleared"
+        );
+    }
+
+    #[test]
+    fn block_until_times_out_with_the_payload() {
+        let signal = Signal::new();
+        let deadline = Deadline::<MonotonicClock>::after(Duration::from_millis(5));
+        let r: Result<(), u8> = signal.block_until::<Futex, _, _>(7, &deadline, Err);
+        assert_eq!(r, Err(7));
+        assert!(deadline.remaining().is_none(), "never before the deadline");
+    }
+}

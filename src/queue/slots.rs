@@ -1,0 +1,236 @@
+//! Item storage: the only code in the crate that writes, reads or drops queued items.
+//!
+//! - [`Ring`] is a fixed array of slots shared between contexts (`&self`), for the lock-free
+//!   queues. Its accessors are `unsafe fn`s: the queue's protocol (positions and stamps) decides
+//!   who may touch which slot when, and each call site says why it holds that right. A slot carries
+//!   a `stamp` of type `S` next to its value: `AtomicUsize` for the MPMC queue (the per-slot
+//!   sequence number), `()` for the SPSC queue.
+//! - [`FixedVec`] is an owned, fixed-capacity vector for the lock-based queues: all its methods
+//!   are safe because `&mut self` proves exclusive access (the queue's lock provides it).
+
+use core::cell::UnsafeCell;
+use core::mem::MaybeUninit;
+
+use crate::primitive::{AtomicUsize, const_fn};
+
+/// One storage cell: a possibly-initialized `T` plus the queue's per-slot bookkeeping.
+pub(crate) struct Slot<T, S> {
+    /// Protocol state for this slot, owned by the queue that uses the ring.
+    pub(crate) stamp: S,
+    value: UnsafeCell<MaybeUninit<T>>,
+}
+
+/// `N` slots, each initialized or not as the owning queue's protocol says.
+///
+/// The ring never drops its items by itself: the owning queue knows which slots are initialized
+/// and drops them with [`Ring::drop_in_place`] in its own `Drop`.
+pub(crate) struct Ring<T, S, const N: usize> {
+    slots: [Slot<T, S>; N],
+}
+
+impl<T, const N: usize> Ring<T, AtomicUsize, N> {
+    const_fn! {
+        /// An empty ring whose stamps are all zero (the MPMC queue's "lap 0, free" state).
+        pub(crate) fn new() -> Self {
+            Self { slots: new_slots() }
+        }
+    }
+}
+
+#[cfg(not(loom))]
+const fn new_slots<T, const N: usize>() -> [Slot<T, AtomicUsize>; N] {
+    [const {
+        Slot {
+            stamp: AtomicUsize::new(0),
+            value: UnsafeCell::new(MaybeUninit::uninit()),
+        }
+    }; N]
+}
+
+// loom's atomics have no `const fn new`.
+#[cfg(loom)]
+fn new_slots<T, const N: usize>() -> [Slot<T, AtomicUsize>; N] {
+    core::array::from_fn(|_| Slot {
+        stamp: AtomicUsize::new(0),
+        value: UnsafeCell::new(MaybeUninit::uninit()),
+    })
+}
+
+impl<T, const N: usize> Ring<T, (), N> {
+    /// An empty ring without stamps.
+    pub(crate) const fn new() -> Self {
+        Self {
+            slots: [const {
+                Slot {
+                    stamp: (),
+                    value: UnsafeCell::new(MaybeUninit::uninit()),
+                }
+            }; N],
+        }
+    }
+}
+
+impl<T, S, const N: usize> Ring<T, S, N> {
+    /// The bookkeeping of slot `index`.
+    ///
+    /// # Panics
+    ///
+    /// If `index >= N` (a bug in the queue's index arithmetic).
+    #[inline]
+    pub(crate) fn stamp(&self, index: usize) -> &S {
+        &self.slots[index].stamp
+    }
+
+    /// Moves `value` into slot `index`, which must be free.
+    ///
+    /// # Safety
+    ///
+    /// The caller has the exclusive right to write slot `index` now: no other context reads or
+    /// writes it until the caller publishes it. The slot holds no initialized item (one there
+    /// would be leaked, never dropped).
+    #[inline]
+    pub(crate) unsafe fn write(&self, index: usize, value: T) {
+        // SAFETY: exclusivity of the slot is the caller's promise.
+        unsafe { (*self.slots[index].value.get()).write(value) };
+    }
+
+    /// Moves the item out of slot `index`, leaving the slot free.
+    ///
+    /// # Safety
+    ///
+    /// Slot `index` holds an initialized item whose publication happens-before this call, and the
+    /// caller has the exclusive right to take it: nobody else reads, writes or drops it, and the
+    /// slot is treated as free afterwards (reading it twice would duplicate the item).
+    #[inline]
+    pub(crate) unsafe fn read(&self, index: usize) -> T {
+        // SAFETY: initialized and exclusively ours, by the caller's promise.
+        unsafe { (*self.slots[index].value.get()).assume_init_read() }
+    }
+
+    /// A shared reference to the item in slot `index`.
+    ///
+    /// # Safety
+    ///
+    /// Slot `index` holds an initialized item whose publication happens-before this call, and
+    /// nobody takes, overwrites or drops it while the returned reference lives.
+    #[inline]
+    pub(crate) unsafe fn get(&self, index: usize) -> &T {
+        // SAFETY: initialized and not mutated for the reference's lifetime, by the caller's promise.
+        unsafe { (*self.slots[index].value.get()).assume_init_ref() }
+    }
+
+    /// Drops the item in slot `index` in place, leaving the slot free.
+    ///
+    /// # Safety
+    ///
+    /// As for [`read`](Self::read): the slot holds an initialized item that the caller exclusively
+    /// owns and treats as gone afterwards.
+    #[inline]
+    pub(crate) unsafe fn drop_in_place(&self, index: usize) {
+        // SAFETY: initialized and exclusively ours, by the caller's promise.
+        unsafe { (*self.slots[index].value.get()).assume_init_drop() };
+    }
+}
+
+/// An owned vector of at most `N` items; all methods are safe (`&mut self` is exclusivity).
+///
+/// Invariant: `items[..len]` are initialized, `items[len..]` are not.
+pub(crate) struct FixedVec<T, const N: usize> {
+    len: usize,
+    items: [MaybeUninit<T>; N],
+}
+
+impl<T, const N: usize> FixedVec<T, N> {
+    /// An empty vector.
+    pub(crate) const fn new() -> Self {
+        Self {
+            len: 0,
+            items: [const { MaybeUninit::uninit() }; N],
+        }
+    }
+
+    /// The number of items.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Appends `value`, or hands it back when the vector holds `N` items.
+    #[inline]
+    pub(crate) fn push(&mut self, value: T) -> Result<(), T> {
+        match self.items.get_mut(self.len) {
+            Some(slot) => {
+                slot.write(value);
+                self.len += 1;
+                Ok(())
+            }
+            None => Err(value),
+        }
+    }
+
+    /// Removes and returns the last item.
+    #[inline]
+    pub(crate) fn pop(&mut self) -> Option<T> {
+        self.len = self.len.checked_sub(1)?;
+        // SAFETY: `items[len]` was initialized (it was below the old `len`), and lowering `len`
+        // first marks it uninitialized, so it is read exactly once.
+        Some(unsafe { self.items[self.len].assume_init_read() })
+    }
+
+    /// The items, in order.
+    #[cfg(test)]
+    pub(crate) fn as_slice(&self) -> &[T] {
+        // SAFETY: `items[..len]` are initialized (the invariant), and `MaybeUninit<T>` has the
+        // layout of `T`.
+        unsafe { core::slice::from_raw_parts(self.items.as_ptr().cast::<T>(), self.len) }
+    }
+
+    /// The items, mutably (to reorder them; the length cannot change through a slice).
+    #[inline]
+    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
+        // SAFETY: as in `as_slice`; `&mut self` makes the borrow unique.
+        unsafe { core::slice::from_raw_parts_mut(self.items.as_mut_ptr().cast::<T>(), self.len) }
+    }
+}
+
+impl<T, const N: usize> Drop for FixedVec<T, N> {
+    fn drop(&mut self) {
+        let live: *mut [T] = self.as_mut_slice();
+        // Mark the items gone first: if one of their destructors panics, the rest are still
+        // dropped by `drop_in_place` and none is dropped twice.
+        self.len = 0;
+        // SAFETY: `live` covers exactly the initialized items, and `len = 0` means nothing else
+        // will read or drop them.
+        unsafe { core::ptr::drop_in_place(live) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::rc::Rc;
+
+    #[test]
+    fn fixed_vec_holds_exactly_n_and_drops_the_rest() {
+        let marker = Rc::new(());
+        let mut v: FixedVec<Rc<()>, 3> = FixedVec::new();
+        for _ in 0..3 {
+            v.push(marker.clone()).unwrap();
+        }
+        assert!(
+            v.push(marker.clone()).is_err(),
+            "a fourth item must be refused"
+        );
+        assert_eq!(Rc::strong_count(&marker), 4);
+        drop(v.pop());
+        assert_eq!(v.len(), 2);
+        v.as_mut_slice().swap(0, 1);
+        assert_eq!(v.as_slice().len(), 2);
+        drop(v);
+        assert_eq!(
+            Rc::strong_count(&marker),
+            1,
+            "every item dropped exactly once"
+        );
+    }
+}

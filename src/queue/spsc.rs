@@ -1,0 +1,1024 @@
+//! `SpscQueue`: a wait-free single-producer single-consumer ring of exactly `N` items.
+//!
+//! # Protocol
+//!
+//! `head` (the next position to pop, written only by the consumer) and `tail` (the next position
+//! to push, written only by the producer) are positions in `0..2N`; the slot of position `p` is
+//! `p mod N`. Counting positions modulo `2N` tells a full ring (`tail - head == N`) from an empty
+//! one (`tail == head`) without giving up a slot, for any `N` (no power-of-two rule).
+//!
+//! Each side keeps a private copy of the other side's index (`cached_head` in the producer's
+//! padded block, `cached_tail` in the consumer's) and reloads the shared index only when its
+//! copy says "full" or "empty". A stale copy is always a past value, so it can only make the
+//! ring look fuller (to the producer) or emptier (to the consumer) than it is, never the other
+//! way round. On the fast path each side touches only its own cache line and the slot.
+//!
+//! # Orderings
+//!
+//! | operation | ordering | partner |
+//! | --- | --- | --- |
+//! | producer stores `tail` after writing the slot | Release (`SeqCst` if the backend wakes) | the consumer's Acquire load of `tail`: the item is written before it is visible |
+//! | consumer stores `head` after reading the slot | Release (`SeqCst` if the backend wakes) | the producer's Acquire load of `head`: the old item is read before the slot is reused |
+//! | `close` stores `closed` | `SeqCst` | the Acquire load in `try_pop`: a producer-side close follows its last push, which is then visible |
+//! | loads in the re-check of a blocking call | `SeqCst` | the signal contract in `signal.rs` |
+//!
+//! Each side loads its own index `Relaxed`: only it writes that index.
+//!
+//! # Closing
+//!
+//! `close` (on either half, or by dropping one) sets a flag and wakes both sides. A close by the
+//! producer is ordered after its pushes, so the consumer drains them all before `pop` reports
+//! `Closed`. A close by the consumer can race with a push in progress on the producer: that push
+//! may still succeed, and its item stays queued (popped by a later pop, else dropped with the
+//! queue); the consumer has announced it is finished, so this loses nothing it was waiting for.
+//!
+//! # References
+//!
+//! Leslie Lamport, *Specifying Concurrent Program Modules* (1983), the wait-free ring; the
+//! `0..2N` position scheme as in rtrb; index caching as in Erik Rigtorp's `SPSCQueue`.
+
+use core::cell::Cell;
+use core::fmt;
+use core::marker::PhantomData;
+use core::time::Duration;
+
+use super::pad::CachePadded;
+use super::signal::{Signal, check_ordering, publish_ordering};
+use super::slots::Ring;
+use super::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
+use crate::primitive::{AtomicU32, AtomicUsize, Ordering, const_fn};
+use crate::wait::{Deadline, Wait, WaitTimeout};
+
+/// `closed` value: pushes are accepted.
+const OPEN: u32 = 0;
+/// `closed` value: pushes are refused; pops drain what is left.
+const CLOSED: u32 = 1;
+
+/// The producer's block: written on every push, read by the consumer only when its copy runs out.
+struct ProducerSide {
+    /// The next position to push, in `0..2N`. Written only by the producer.
+    tail: AtomicUsize,
+    /// A past value of `head` (the real one is at or after it). Used only by the producer half.
+    cached_head: Cell<usize>,
+}
+
+/// The consumer's block: written on every pop, read by the producer only when its copy runs out.
+struct ConsumerSide {
+    /// The next position to pop, in `0..2N`. Written only by the consumer.
+    head: AtomicUsize,
+    /// A past value of `tail` (the real one is at or after it). Used only by the consumer half.
+    cached_tail: Cell<usize>,
+}
+
+/// Read-mostly state: written on close, on `try_split`, and by a side about to sleep.
+struct Shared {
+    /// `OPEN` or `CLOSED`.
+    closed: AtomicU32,
+    /// 0 until `try_split` has handed out the halves of a `'static` queue, then 1.
+    split: AtomicU32,
+    /// The consumer sleeps here while the ring is empty.
+    not_empty: Signal,
+    /// The producer sleeps here while the ring is full.
+    not_full: Signal,
+}
+
+/// A bounded FIFO queue for exactly one producer and one consumer, holding exactly `N` items.
+///
+/// Split it into a [`Producer`] and a [`Consumer`] with [`split`](Self::split) (for a local or
+/// borrowed queue) or [`try_split`](Self::try_split) (once, for a `static`); the queue verbs
+/// live on the halves. `try_push`, `try_pop` and `peek` are wait-free: each finishes in a bounded
+/// number of steps whatever the other side does, so an interrupt handler may use them.
+/// The blocking verbs sleep through the backend `W`; when nobody sleeps, a push or pop pays no
+/// wake call, only one load of a shared, rarely written cache line.
+///
+/// Dropping either half closes the queue, so the other side's blocked calls wake and see
+/// `Closed` instead of waiting forever. Items still queued are dropped with the queue.
+///
+/// `N == 0` is rejected at compile time.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::SpscQueue;
+///
+/// static QUEUE: SpscQueue<u32, 4> = SpscQueue::new();
+///
+/// let (producer, consumer) = QUEUE.try_split().expect("first split");
+/// std::thread::scope(|s| {
+///     s.spawn(move || {
+///         for i in 0..100 {
+///             producer.push(i).unwrap();
+///         }
+///         // Dropping the producer closes the queue.
+///     });
+///     let mut expected = 0;
+///     while let Ok(i) = consumer.pop() {
+///         assert_eq!(i, expected);
+///         expected += 1;
+///     }
+///     assert_eq!(expected, 100);
+/// });
+/// ```
+pub struct SpscQueue<T, const N: usize, W> {
+    producer: CachePadded<ProducerSide>,
+    consumer: CachePadded<ConsumerSide>,
+    shared: CachePadded<Shared>,
+    /// Slots of positions in `head..tail` (cyclically) hold items; the others are free.
+    slots: Ring<T, (), N>,
+    backend: PhantomData<fn() -> W>,
+}
+
+// SAFETY: items move from the producer's context to the consumer's, so `T: Send` is required and
+// enough (no `&T` is ever shared between contexts). The `Cell`s are each used only by the one half
+// that owns them: halves are unique (`split` borrows the queue mutably, `try_split` succeeds once)
+// and `!Sync`, so a `Cell` is never touched from two contexts at once. Slot access follows the
+// head/tail protocol in the module docs.
+unsafe impl<T: Send, const N: usize, W> Sync for SpscQueue<T, N, W> {}
+
+impl<T, const N: usize, W> SpscQueue<T, N, W> {
+    const_fn! {
+        /// Creates an empty, open queue.
+        ///
+        /// # Panics
+        ///
+        /// Never at run time: `N == 0` (or `N > usize::MAX / 2`) is a compile-time error.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// static Q: baresync::SpscQueue<u8, 16> = baresync::SpscQueue::new();
+        /// assert_eq!(Q.capacity(), 16);
+        /// ```
+        pub fn new() -> Self {
+            const {
+                assert!(N > 0, "a baresync queue needs a capacity N of at least 1");
+                assert!(N <= usize::MAX / 2, "SpscQueue capacity N is too large");
+            }
+            Self {
+                producer: CachePadded(ProducerSide {
+                    tail: AtomicUsize::new(0),
+                    cached_head: Cell::new(0),
+                }),
+                consumer: CachePadded(ConsumerSide {
+                    head: AtomicUsize::new(0),
+                    cached_tail: Cell::new(0),
+                }),
+                shared: CachePadded(Shared {
+                    closed: AtomicU32::new(OPEN),
+                    split: AtomicU32::new(0),
+                    not_empty: Signal::new(),
+                    not_full: Signal::new(),
+                }),
+                slots: Ring::<T, (), N>::new(),
+                backend: PhantomData,
+            }
+        }
+    }
+
+    /// The slot of position `pos` (in `0..2N`).
+    #[inline]
+    fn index(pos: usize) -> usize {
+        if pos >= N { pos - N } else { pos }
+    }
+
+    /// The position after `pos`, modulo `2N`.
+    #[inline]
+    fn next(pos: usize) -> usize {
+        if pos + 1 == 2 * N { 0 } else { pos + 1 }
+    }
+
+    /// The number of items between positions `head` and `tail`, in `0..=N`.
+    #[inline]
+    fn distance(head: usize, tail: usize) -> usize {
+        if tail >= head {
+            tail - head
+        } else {
+            tail + 2 * N - head
+        }
+    }
+
+    /// The number of items the queue can hold: `N`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
+    /// assert_eq!(q.capacity(), 3);
+    /// ```
+    #[inline]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// The number of items in the queue (a snapshot, stale as soon as it returns).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// p.try_push(1).unwrap();
+    /// drop((p, _c));
+    /// assert_eq!(q.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        // Relaxed: a snapshot. Loading `head` first keeps the distance in 0..=N (tail only moves
+        // ahead of a head we have seen) unless the loads straddle whole laps, which clamping hides.
+        let head = self.consumer.head.load(Ordering::Relaxed);
+        let tail = self.producer.tail.load(Ordering::Relaxed);
+        Self::distance(head, tail).min(N)
+    }
+
+    /// Whether the queue holds no item (a snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
+    /// assert!(q.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether the queue holds `N` items (a snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
+    /// assert!(!q.is_full());
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.len() == N
+    }
+
+    /// Whether the queue has been closed (by a half's `close` or drop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
+    /// drop(q.split()); // dropping the halves closes the queue
+    /// assert!(q.is_closed());
+    /// ```
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Relaxed) != OPEN
+    }
+}
+
+impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
+    /// Splits the queue into its producer and consumer halves, for as long as `self` is borrowed.
+    ///
+    /// Splitting (re)opens the queue: with `&mut self` no other half exists, so a new pair starts
+    /// open. Items left from an earlier pair of halves stay queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u32, 8> = baresync::SpscQueue::new();
+    /// let (producer, consumer) = q.split();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || producer.push(42).unwrap());
+    ///     assert_eq!(consumer.pop(), Ok(42));
+    /// });
+    /// ```
+    pub fn split(&mut self) -> (Producer<'_, T, N, W>, Consumer<'_, T, N, W>) {
+        // Relaxed everywhere: `&mut self` excludes every other access.
+        let head = self.consumer.head.load(Ordering::Relaxed);
+        let tail = self.producer.tail.load(Ordering::Relaxed);
+        self.producer.cached_head.set(head);
+        self.consumer.cached_tail.set(tail);
+        self.shared.closed.store(OPEN, Ordering::Relaxed);
+        (Producer::new(self), Consumer::new(self))
+    }
+
+    /// Splits a `static` queue into its halves, without `unsafe`: `Some` the first time only.
+    ///
+    /// Every later call returns `None`, even after the halves are dropped, because they may have
+    /// been moved anywhere (another thread, an interrupt handler's state).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static Q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (producer, consumer) = Q.try_split().unwrap();
+    /// assert!(Q.try_split().is_none());
+    /// producer.try_push(1).unwrap();
+    /// assert_eq!(consumer.try_pop(), Ok(1));
+    /// ```
+    pub fn try_split(
+        &'static self,
+    ) -> Option<(Producer<'static, T, N, W>, Consumer<'static, T, N, W>)> {
+        // Relaxed: the swap's atomicity alone makes the halves unique; it publishes nothing.
+        if self.shared.split.swap(1, Ordering::Relaxed) != 0 {
+            return None;
+        }
+        Some((Producer::new(self), Consumer::new(self)))
+    }
+
+    /// Sets the closed flag and wakes both sides.
+    fn close(&self) {
+        // SeqCst: the publication of the signal contract (blocked callers re-check `closed` with
+        // SeqCst); being also a release, it orders a producer-side close after its pushes.
+        self.shared.closed.store(CLOSED, Ordering::SeqCst);
+        self.shared.not_empty.notify::<W>();
+        self.shared.not_full.notify::<W>();
+    }
+
+    /// One push attempt. Only the producer half calls it (it uses the producer's `Cell`).
+    ///
+    /// `recheck`: the attempt follows a waiter's announcement and loads with `SeqCst`.
+    #[inline]
+    fn push_attempt(&self, item: T, recheck: bool) -> Result<(), TryPushError<T>> {
+        // Relaxed on the fast path: a flag that publishes no data.
+        if self
+            .shared
+            .closed
+            .load(check_ordering(recheck, Ordering::Relaxed))
+            != OPEN
+        {
+            return Err(TryPushError::Closed(item));
+        }
+        let side = &self.producer;
+        // Relaxed: only this producer writes `tail`.
+        let tail = side.tail.load(Ordering::Relaxed);
+        if Self::distance(side.cached_head.get(), tail) == N {
+            // Acquire: pairs with the consumer's Release store of `head` in `pop_attempt`: its
+            // read of the slot we are about to reuse happens-before our write.
+            let head = self
+                .consumer
+                .head
+                .load(check_ordering(recheck, Ordering::Acquire));
+            side.cached_head.set(head);
+            if Self::distance(head, tail) == N {
+                return Err(TryPushError::Full(item));
+            }
+        }
+        // SAFETY: `tail` is outside `head..tail` (fewer than N items), so the consumer will not
+        // read this slot before the store below publishes it, and no other producer exists. The
+        // slot is free: the consumer's read of its previous item happened-before, through the
+        // Acquire load of `head` that showed the room (now or when the copy was taken).
+        unsafe { self.slots.write(Self::index(tail), item) };
+        // Release: pairs with the consumer's Acquire load of `tail`, so the item is written before
+        // the position is seen. SeqCst when a sleeping consumer may need waking (signal contract).
+        side.tail.store(Self::next(tail), publish_ordering::<W>());
+        self.shared.not_empty.notify::<W>();
+        Ok(())
+    }
+
+    /// The position of the first item, or why there is none. Only the consumer half calls it.
+    #[inline]
+    fn front(&self, recheck: bool) -> Result<usize, TryPopError> {
+        let side = &self.consumer;
+        // Relaxed: only this consumer writes `head`.
+        let head = side.head.load(Ordering::Relaxed);
+        if side.cached_tail.get() != head {
+            return Ok(head);
+        }
+        // Acquire: pairs with the producer's Release store of `tail` in `push_attempt`, so the
+        // item is visible before we read it.
+        let tail = self
+            .producer
+            .tail
+            .load(check_ordering(recheck, Ordering::Acquire));
+        side.cached_tail.set(tail);
+        if tail != head {
+            return Ok(head);
+        }
+        // Acquire: pairs with the SeqCst store in `close`: after a producer-side close, the
+        // reload below sees every push that preceded it.
+        if self
+            .shared
+            .closed
+            .load(check_ordering(recheck, Ordering::Acquire))
+            == OPEN
+        {
+            return Err(TryPopError::Empty);
+        }
+        // Acquire: as above.
+        let tail = self
+            .producer
+            .tail
+            .load(check_ordering(recheck, Ordering::Acquire));
+        side.cached_tail.set(tail);
+        if tail != head {
+            Ok(head)
+        } else {
+            Err(TryPopError::Closed)
+        }
+    }
+
+    /// One pop attempt. Only the consumer half calls it.
+    #[inline]
+    fn pop_attempt(&self, recheck: bool) -> Result<T, TryPopError> {
+        let head = self.front(recheck)?;
+        // SAFETY: `head` is in `head..tail`, so its slot holds an item published by the
+        // producer's Release store of `tail`, which `front` read with Acquire (now or when the
+        // copy was taken). Only this consumer takes items, and the producer does not reuse the
+        // slot until the store below moves `head` past it.
+        let item = unsafe { self.slots.read(Self::index(head)) };
+        // Release: pairs with the producer's Acquire load of `head`: our read of the slot
+        // happens-before it is overwritten. SeqCst when a sleeping producer may need waking.
+        self.consumer
+            .head
+            .store(Self::next(head), publish_ordering::<W>());
+        self.shared.not_full.notify::<W>();
+        Ok(item)
+    }
+}
+
+impl<T, const N: usize, W> Drop for SpscQueue<T, N, W> {
+    fn drop(&mut self) {
+        // Relaxed: `&mut self` excludes every other access.
+        let mut head = self.consumer.head.load(Ordering::Relaxed);
+        let tail = self.producer.tail.load(Ordering::Relaxed);
+        while head != tail {
+            // SAFETY: positions in `head..tail` hold items that were pushed and never popped, and
+            // `&mut self` means no half is using them; each is dropped once as `head` moves on.
+            unsafe { self.slots.drop_in_place(Self::index(head)) };
+            head = Self::next(head);
+        }
+    }
+}
+
+impl<T, const N: usize, W> Default for SpscQueue<T, N, W> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<T, const N: usize, W> fmt::Debug for SpscQueue<T, N, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpscQueue")
+            .field("len", &self.len())
+            .field("capacity", &N)
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The pushing half of an [`SpscQueue`].
+///
+/// `Send` (move it to the producing thread or into an interrupt handler's state) but not
+/// `Sync`: one context pushes. Dropping it closes the queue, so a consumer blocked in `pop`
+/// wakes, drains what is left and then sees `Closed`.
+///
+/// # Examples
+///
+/// ```
+/// static Q: baresync::SpscQueue<&str, 2> = baresync::SpscQueue::new();
+/// let (producer, consumer) = Q.try_split().unwrap();
+/// producer.try_push("hello").unwrap();
+/// drop(producer);
+/// assert_eq!(consumer.pop(), Ok("hello"));
+/// assert!(consumer.pop().is_err(), "closed by the producer's drop");
+/// ```
+pub struct Producer<'a, T, const N: usize, W: Wait> {
+    queue: &'a SpscQueue<T, N, W>,
+    /// `!Sync`: the producer's cached index is a `Cell`.
+    not_sync: PhantomData<Cell<()>>,
+}
+
+impl<'a, T, const N: usize, W: Wait> Producer<'a, T, N, W> {
+    #[inline]
+    fn new(queue: &'a SpscQueue<T, N, W>) -> Self {
+        Self {
+            queue,
+            not_sync: PhantomData,
+        }
+    }
+
+    /// Pushes `item` if there is room, without blocking.
+    ///
+    /// Wait-free: may be called from an interrupt handler. If the consumer sleeps in `pop`, this
+    /// calls the backend's `wake_all`, which must then be callable there (it is for `Spin`).
+    ///
+    /// # Errors
+    ///
+    /// [`TryPushError::Full`] with the item when `N` items are queued, [`TryPushError::Closed`]
+    /// with the item when the queue is closed (also when it is full as well).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::{SpscQueue, TryPushError};
+    ///
+    /// let mut q: SpscQueue<u8, 1> = SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// assert_eq!(p.try_push(1), Ok(()));
+    /// assert_eq!(p.try_push(2), Err(TryPushError::Full(2)));
+    /// ```
+    #[inline]
+    pub fn try_push(&self, item: T) -> Result<(), TryPushError<T>> {
+        self.queue.push_attempt(item, false)
+    }
+
+    /// Pushes `item`, blocking while the queue is full.
+    ///
+    /// Blocks: not for interrupt handlers.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] with the item when the queue is closed, before or while waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static Q: baresync::SpscQueue<u32, 1> = baresync::SpscQueue::new();
+    /// let (p, c) = Q.try_split().unwrap();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || {
+    ///         for i in 0..10 {
+    ///             p.push(i).unwrap(); // waits for the consumer each time
+    ///         }
+    ///     });
+    ///     for i in 0..10 {
+    ///         assert_eq!(c.pop(), Ok(i));
+    ///     }
+    /// });
+    /// ```
+    pub fn push(&self, item: T) -> Result<(), Closed<T>> {
+        match self.try_push(item) {
+            Ok(()) => Ok(()),
+            Err(TryPushError::Closed(item)) => Err(Closed(item)),
+            Err(TryPushError::Full(item)) => {
+                self.queue.shared.not_full.block::<W, _, _>(item, |item| {
+                    match self.queue.push_attempt(item, true) {
+                        Ok(()) => Ok(Ok(())),
+                        Err(TryPushError::Closed(item)) => Ok(Err(Closed(item))),
+                        Err(TryPushError::Full(item)) => Err(item),
+                    }
+                })
+            }
+        }
+    }
+
+    /// Closes the queue: later pushes fail, the consumer drains what is queued, blocked calls wake.
+    ///
+    /// Non-blocking; from an interrupt handler it needs the backend's `wake_all` to be callable
+    /// there (as for `try_push`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// p.try_push(1).unwrap();
+    /// p.close();
+    /// assert!(p.try_push(2).unwrap_err().is_closed());
+    /// assert_eq!(c.pop(), Ok(1));
+    /// assert!(c.pop().is_err());
+    /// ```
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    /// Whether the queue is closed. Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// c.close();
+    /// assert!(p.is_closed());
+    /// ```
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
+    /// The number of queued items (a snapshot). Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// p.try_push(1).unwrap();
+    /// assert_eq!(p.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether the queue is empty (a snapshot). Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// assert!(p.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Whether the queue is full (a snapshot). Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// p.try_push(1).unwrap();
+    /// assert!(p.is_full());
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.queue.is_full()
+    }
+
+    /// The number of items the queue can hold: `N`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 5> = baresync::SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// assert_eq!(p.capacity(), 5);
+    /// ```
+    #[inline]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+}
+
+impl<T, const N: usize, W: WaitTimeout> Producer<'_, T, N, W> {
+    /// Pushes `item`, blocking while the queue is full, for at most `timeout`.
+    ///
+    /// A zero timeout behaves as [`try_push`](Self::try_push) (with `Timeout` for `Full`);
+    /// `Duration::MAX` waits as long as the platform can. Only backends with a clock have it.
+    /// Blocks: not for interrupt handlers.
+    ///
+    /// # Errors
+    ///
+    /// [`PushTimeoutError::Timeout`] with the item if the queue stayed full,
+    /// [`PushTimeoutError::Closed`] with the item if it is or becomes closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
+    /// let (p, _c) = q.split();
+    /// p.push_timeout(1, Duration::from_millis(10)).unwrap();
+    /// let e = p.push_timeout(2, Duration::from_millis(10)).unwrap_err();
+    /// assert_eq!(e.into_inner(), 2);
+    /// ```
+    pub fn push_timeout(&self, item: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
+        match self.try_push(item) {
+            Ok(()) => Ok(()),
+            Err(TryPushError::Closed(item)) => Err(PushTimeoutError::Closed(item)),
+            Err(TryPushError::Full(item)) => {
+                let deadline = Deadline::<W::Clock>::after(timeout);
+                self.queue
+                    .shared
+                    .not_full
+                    .block_until::<W, _, _>(item, &deadline, |item| {
+                        match self.queue.push_attempt(item, true) {
+                            Ok(()) => Ok(Ok(())),
+                            Err(TryPushError::Closed(item)) => {
+                                Ok(Err(PushTimeoutError::Closed(item)))
+                            }
+                            Err(TryPushError::Full(item)) => Err(item),
+                        }
+                    })
+                    .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item)))
+            }
+        }
+    }
+}
+
+impl<T, const N: usize, W: Wait> Drop for Producer<'_, T, N, W> {
+    /// Closes the queue (see [`close`](Self::close)).
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+impl<T, const N: usize, W: Wait> fmt::Debug for Producer<'_, T, N, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("queue", self.queue)
+            .finish()
+    }
+}
+
+/// The popping half of an [`SpscQueue`].
+///
+/// `Send` but not `Sync`: one context pops. Dropping it closes the queue, so a producer blocked in
+/// `push` wakes and gets its item back in `Closed`; items still queued stay in the queue.
+///
+/// # Examples
+///
+/// ```
+/// static Q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+/// let (producer, consumer) = Q.try_split().unwrap();
+/// drop(consumer);
+/// assert!(producer.push(1).is_err(), "closed by the consumer's drop");
+/// ```
+pub struct Consumer<'a, T, const N: usize, W: Wait> {
+    queue: &'a SpscQueue<T, N, W>,
+    /// `!Sync`: the consumer's cached index is a `Cell`.
+    not_sync: PhantomData<Cell<()>>,
+}
+
+impl<'a, T, const N: usize, W: Wait> Consumer<'a, T, N, W> {
+    #[inline]
+    fn new(queue: &'a SpscQueue<T, N, W>) -> Self {
+        Self {
+            queue,
+            not_sync: PhantomData,
+        }
+    }
+
+    /// Pops the oldest item if there is one, without blocking.
+    ///
+    /// Wait-free: may be called from an interrupt handler. If the producer sleeps in `push`, this
+    /// calls the backend's `wake_all`, which must then be callable there (it is for `Spin`).
+    ///
+    /// # Errors
+    ///
+    /// [`TryPopError::Empty`] when no item is queued, [`TryPopError::Closed`] when the queue is
+    /// closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::TryPopError;
+    ///
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// assert_eq!(c.try_pop(), Err(TryPopError::Empty));
+    /// p.try_push(7).unwrap();
+    /// assert_eq!(c.try_pop(), Ok(7));
+    /// ```
+    #[inline]
+    pub fn try_pop(&self) -> Result<T, TryPopError> {
+        self.queue.pop_attempt(false)
+    }
+
+    /// Pops the oldest item, blocking while the queue is empty.
+    ///
+    /// Blocks: not for interrupt handlers.
+    ///
+    /// # Errors
+    ///
+    /// [`Closed`] once the queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static Q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = Q.try_split().unwrap();
+    /// std::thread::scope(|s| {
+    ///     s.spawn(move || p.push(5).unwrap());
+    ///     assert_eq!(c.pop(), Ok(5));
+    /// });
+    /// ```
+    pub fn pop(&self) -> Result<T, Closed> {
+        match self.try_pop() {
+            Ok(item) => Ok(item),
+            Err(TryPopError::Closed) => Err(Closed(())),
+            Err(TryPopError::Empty) => self.queue.shared.not_empty.block::<W, _, _>((), |()| {
+                match self.queue.pop_attempt(true) {
+                    Ok(item) => Ok(Ok(item)),
+                    Err(TryPopError::Closed) => Ok(Err(Closed(()))),
+                    Err(TryPopError::Empty) => Err(()),
+                }
+            }),
+        }
+    }
+
+    /// A reference to the oldest item, without removing it; `None` when the queue is empty.
+    ///
+    /// Takes `&mut self` so that the item cannot be popped while the reference lives.
+    /// Wait-free: may be called from an interrupt handler.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, mut c) = q.split();
+    /// assert_eq!(c.peek(), None);
+    /// p.try_push(3).unwrap();
+    /// assert_eq!(c.peek(), Some(&3));
+    /// assert_eq!(c.try_pop(), Ok(3));
+    /// ```
+    pub fn peek(&mut self) -> Option<&T> {
+        let head = self.queue.front(false).ok()?;
+        // SAFETY: as in `pop_attempt`, the slot of `head` holds a published item that only this
+        // consumer may take, and `&mut self` keeps it from being popped while the reference lives.
+        Some(unsafe { self.queue.slots.get(SpscQueue::<T, N, W>::index(head)) })
+    }
+
+    /// Closes the queue: later pushes fail, queued items can still be popped, blocked calls wake.
+    ///
+    /// A push already in progress on the producer may still succeed; see the type's docs.
+    /// Non-blocking; from an interrupt handler it needs the backend's `wake_all` to be callable
+    /// there.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// c.close();
+    /// assert!(p.push(1).is_err());
+    /// ```
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    /// Whether the queue is closed. Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// drop(p);
+    /// assert!(c.is_closed());
+    /// ```
+    #[inline]
+    pub fn is_closed(&self) -> bool {
+        self.queue.is_closed()
+    }
+
+    /// The number of queued items (a snapshot). Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// p.try_push(1).unwrap();
+    /// assert_eq!(c.len(), 1);
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether the queue is empty (a snapshot). Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (_p, c) = q.split();
+    /// assert!(c.is_empty());
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Whether the queue is full (a snapshot). Non-blocking; interrupt-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
+    /// let (p, c) = q.split();
+    /// p.try_push(1).unwrap();
+    /// assert!(c.is_full());
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.queue.is_full()
+    }
+
+    /// The number of items the queue can hold: `N`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut q: baresync::SpscQueue<u8, 5> = baresync::SpscQueue::new();
+    /// let (_p, c) = q.split();
+    /// assert_eq!(c.capacity(), 5);
+    /// ```
+    #[inline]
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+}
+
+impl<T, const N: usize, W: WaitTimeout> Consumer<'_, T, N, W> {
+    /// Pops the oldest item, blocking while the queue is empty, for at most `timeout`.
+    ///
+    /// A zero timeout behaves as [`try_pop`](Self::try_pop); `Duration::MAX` waits as long as the
+    /// platform can. Only backends with a clock have it. Blocks: not for interrupt handlers.
+    ///
+    /// # Errors
+    ///
+    /// [`PopTimeoutError::Timeout`] if no item came in time, [`PopTimeoutError::Closed`] once the
+    /// queue is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::PopTimeoutError;
+    /// use std::time::Duration;
+    ///
+    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+    /// let (_p, c) = q.split();
+    /// assert_eq!(c.pop_timeout(Duration::from_millis(5)), Err(PopTimeoutError::Timeout));
+    /// ```
+    pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
+        match self.try_pop() {
+            Ok(item) => Ok(item),
+            Err(TryPopError::Closed) => Err(PopTimeoutError::Closed),
+            Err(TryPopError::Empty) => {
+                let deadline = Deadline::<W::Clock>::after(timeout);
+                self.queue
+                    .shared
+                    .not_empty
+                    .block_until::<W, _, _>((), &deadline, |()| {
+                        match self.queue.pop_attempt(true) {
+                            Ok(item) => Ok(Ok(item)),
+                            Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
+                            Err(TryPopError::Empty) => Err(()),
+                        }
+                    })
+                    .unwrap_or(Err(PopTimeoutError::Timeout))
+            }
+        }
+    }
+}
+
+impl<T, const N: usize, W: Wait> Drop for Consumer<'_, T, N, W> {
+    /// Closes the queue (see [`close`](Self::close)).
+    fn drop(&mut self) {
+        self.queue.close();
+    }
+}
+
+impl<T, const N: usize, W: Wait> fmt::Debug for Consumer<'_, T, N, W> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("queue", self.queue)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wait::Spin;
+
+    type Q<const N: usize> = SpscQueue<u32, N, Spin>;
+
+    #[test]
+    fn position_arithmetic_wraps_at_2n() {
+        assert_eq!(Q::<3>::next(5), 0);
+        assert_eq!(Q::<3>::index(4), 1);
+        assert_eq!(Q::<3>::distance(5, 2), 3, "full across the wrap");
+        assert_eq!(Q::<3>::distance(4, 4), 0);
+        assert_eq!(Q::<1>::distance(1, 0), 1);
+    }
+
+    #[test]
+    fn caches_refresh_only_at_the_limits() {
+        static QUEUE: Q<2> = Q::<2>::new();
+        let q = &QUEUE;
+        let (p, c) = q.try_split().unwrap();
+        p.try_push(1).unwrap();
+        p.try_push(2).unwrap();
+        assert!(p.try_push(3).is_err());
+        assert_eq!(c.try_pop(), Ok(1));
+        // The producer's copy still says "full" until it reloads `head`.
+        assert_eq!(q.producer.cached_head.get(), 0);
+        p.try_push(3).unwrap();
+        assert_eq!(q.producer.cached_head.get(), 1);
+        assert_eq!(
+            q.consumer.cached_tail.get(),
+            2,
+            "refreshed once, at the first pop"
+        );
+    }
+
+    #[test]
+    fn a_new_split_reopens_and_keeps_items() {
+        let mut q = Q::<2>::new();
+        let (p, c) = q.split();
+        p.try_push(1).unwrap();
+        drop((p, c));
+        assert!(q.is_closed());
+        let (p, c) = q.split();
+        assert!(!p.is_closed(), "a new split reopens");
+        p.try_push(2).unwrap();
+        assert_eq!(c.try_pop(), Ok(1));
+        assert_eq!(c.try_pop(), Ok(2));
+    }
+}

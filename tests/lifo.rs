@@ -1,0 +1,425 @@
+//! `LifoQueue` on every backend: last in first out, exact capacity, a stack model over many
+//! operations, many producers and consumers, drop counting, close, timeouts, task_done/join.
+
+mod common;
+
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::{Arc, mpsc};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use baresync::{
+    Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError,
+};
+use common::scaled;
+
+/// Long enough that a correct implementation never runs out.
+const LONG: Duration = Duration::from_secs(30);
+
+/// A timed call that ran out must not return before its timeout, nor absurdly late.
+fn assert_waited(elapsed: Duration, timeout: Duration) {
+    assert!(
+        elapsed >= timeout,
+        "returned early: {elapsed:?} < {timeout:?}"
+    );
+    let bound = timeout * 10 + Duration::from_secs(5);
+    assert!(elapsed <= bound, "overslept: {elapsed:?} for {timeout:?}");
+}
+
+/// Aborts the test binary if the returned sender is still alive after two minutes, so that a
+/// lost wake-up shows as a failure rather than a hang. Drop the sender to disarm it.
+fn watchdog(what: &'static str) -> mpsc::Sender<()> {
+    let (tx, rx) = mpsc::channel::<()>();
+    thread::spawn(move || {
+        if rx.recv_timeout(Duration::from_secs(120)) == Err(mpsc::RecvTimeoutError::Timeout) {
+            eprintln!("watchdog: `{what}` still blocked after 120 s; aborting");
+            std::process::abort();
+        }
+    });
+    tx
+}
+
+/// A xorshift generator: deterministic operation sequences without a dependency.
+struct Rng(u32);
+impl Rng {
+    fn next(&mut self) -> u32 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 17;
+        self.0 ^= self.0 << 5;
+        self.0
+    }
+}
+
+/// An item that records its own drop in a per-id counter, to catch lost and doubled drops.
+struct Counted {
+    id: usize,
+    drops: Arc<Vec<AtomicU32>>,
+}
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.drops[self.id].fetch_add(1, Ordering::SeqCst);
+    }
+}
+fn drop_counters(n: usize) -> Arc<Vec<AtomicU32>> {
+    Arc::new((0..n).map(|_| AtomicU32::new(0)).collect())
+}
+fn assert_each_dropped_once(drops: &[AtomicU32]) {
+    for (id, d) in drops.iter().enumerate() {
+        assert_eq!(
+            d.load(Ordering::SeqCst),
+            1,
+            "item {id} dropped {} times",
+            d.load(Ordering::SeqCst)
+        );
+    }
+}
+
+for_each_backend! {
+    fn exact<const N: usize>() {
+        let q = sync::LifoQueue::<usize, N>::new();
+        assert_eq!(q.capacity(), N);
+        for round in 0..2 {
+            for i in 0..N {
+                assert_eq!(q.try_push(round * N + i), Ok(()));
+            }
+            assert!(q.is_full());
+            assert_eq!(q.len(), N);
+            assert_eq!(q.try_push(usize::MAX), Err(TryPushError::Full(usize::MAX)));
+            for i in (0..N).rev() {
+                assert_eq!(q.try_pop(), Ok(round * N + i), "last in, first out");
+            }
+            assert!(q.is_empty());
+            assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+        }
+    }
+
+    #[test]
+    fn holds_exactly_n_and_pops_newest_first() {
+        exact::<1>();
+        exact::<3>();
+        exact::<7>();
+        exact::<1000>();
+    }
+
+    fn model<const N: usize>(seed: u32) {
+        let q = sync::LifoQueue::<u32, N>::new();
+        let mut reference = Vec::new();
+        let mut rng = Rng(seed);
+        let mut next = 0;
+        for _ in 0..scaled(50_000) {
+            if rng.next().is_multiple_of(2) {
+                let got = q.try_push(next);
+                if reference.len() < N {
+                    assert_eq!(got, Ok(()));
+                    reference.push(next);
+                } else {
+                    assert_eq!(got, Err(TryPushError::Full(next)));
+                }
+                next += 1;
+            } else {
+                assert_eq!(q.try_pop().ok(), reference.pop());
+            }
+            assert_eq!(q.len(), reference.len());
+        }
+    }
+
+    #[test]
+    fn matches_a_stack_model() {
+        model::<1>(1);
+        model::<3>(2);
+        model::<7>(3);
+        model::<1000>(4);
+    }
+
+    fn producers_and_consumers<const N: usize>(producers: usize, consumers: usize, per: usize) {
+        let q = sync::LifoQueue::<(usize, usize), N>::new();
+        let _armed = watchdog("producers_and_consumers");
+        let logs = thread::scope(|s| {
+            let readers: Vec<_> = (0..consumers)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut log = Vec::new();
+                        while let Ok(item) = q.pop() {
+                            log.push(item);
+                        }
+                        log
+                    })
+                })
+                .collect();
+            let writers: Vec<_> = (0..producers)
+                .map(|p| {
+                    let q = &q;
+                    s.spawn(move || {
+                        for seq in 0..per {
+                            q.push((p, seq)).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for w in writers {
+                w.join().unwrap();
+            }
+            q.close();
+            readers.into_iter().map(|r| r.join().unwrap()).collect::<Vec<_>>()
+        });
+        let mut seen = vec![vec![false; per]; producers];
+        for &(p, seq) in logs.iter().flatten() {
+            assert!(!seen[p][seq], "item ({p}, {seq}) popped twice");
+            seen[p][seq] = true;
+        }
+        assert!(seen.iter().flatten().all(|&s| s), "an item was never popped");
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+    }
+
+    #[test]
+    fn many_producers_many_consumers_see_each_item_once() {
+        producers_and_consumers::<1>(3, 3, scaled(3_000));
+        producers_and_consumers::<4>(3, 2, scaled(10_000));
+        producers_and_consumers::<1000>(2, 3, scaled(10_000));
+    }
+
+    #[test]
+    fn every_item_is_popped_or_dropped_exactly_once() {
+        let total = scaled(6_000);
+        let drops = drop_counters(total);
+        let next_id = AtomicUsize::new(0);
+        {
+            let q = sync::LifoQueue::<Counted, 5>::new();
+            thread::scope(|s| {
+                for _ in 0..3 {
+                    s.spawn(|| loop {
+                        let id = next_id.fetch_add(1, Ordering::Relaxed);
+                        if id >= total {
+                            break;
+                        }
+                        let item = Counted { id, drops: drops.clone() };
+                        // Rejected items come back in the error and are dropped here, once.
+                        match q.push_timeout(item, Duration::from_micros(50)) {
+                            Ok(()) | Err(PushTimeoutError::Timeout(_)) => {}
+                            Err(PushTimeoutError::Closed(_)) => unreachable!(),
+                        }
+                    });
+                }
+                for _ in 0..2 {
+                    s.spawn(|| {
+                        for _ in 0..total / 4 {
+                            drop(q.pop_timeout(Duration::from_micros(50)));
+                        }
+                    });
+                }
+            });
+            // Whatever is left is dropped with the queue.
+            assert!(q.len() <= 5);
+        }
+        assert_each_dropped_once(&drops);
+    }
+
+    #[test]
+    fn close_wakes_blocked_poppers() {
+        let q = sync::LifoQueue::<u32, 2>::new();
+        let _armed = watchdog("close_wakes_blocked_poppers");
+        thread::scope(|s| {
+            let poppers: Vec<_> = (0..3).map(|_| s.spawn(|| q.pop())).collect();
+            let timed = s.spawn(|| q.pop_timeout(LONG));
+            thread::sleep(Duration::from_millis(50)); // make "blocked" likely
+            q.close();
+            for p in poppers {
+                assert_eq!(p.join().unwrap(), Err(Closed(())));
+            }
+            assert_eq!(timed.join().unwrap(), Err(PopTimeoutError::Closed));
+        });
+    }
+
+    #[test]
+    fn close_wakes_blocked_pushers_and_hands_items_back() {
+        let q = sync::LifoQueue::<u32, 1>::new();
+        q.push(0).unwrap();
+        let _armed = watchdog("close_wakes_blocked_pushers");
+        let q = &q;
+        thread::scope(|s| {
+            let pushers: Vec<_> = (1..=3).map(|i| (i, s.spawn(move || q.push(i)))).collect();
+            let timed = s.spawn(|| q.push_timeout(9, LONG));
+            thread::sleep(Duration::from_millis(50)); // make "blocked" likely
+            q.close();
+            for (i, p) in pushers {
+                assert_eq!(p.join().unwrap(), Err(Closed(i)));
+            }
+            assert_eq!(timed.join().unwrap(), Err(PushTimeoutError::Closed(9)));
+        });
+        assert_eq!(q.pop(), Ok(0), "the queued item still drains");
+        assert_eq!(q.pop(), Err(Closed(())));
+    }
+
+    #[test]
+    fn closed_queue_drains_then_reports_closed() {
+        let q = sync::LifoQueue::<u32, 3>::new();
+        for i in 0..3 {
+            q.push(i).unwrap();
+        }
+        q.close();
+        assert!(q.is_closed());
+        // Closed and full: Closed, without blocking, from every push verb.
+        assert_eq!(q.try_push(7), Err(TryPushError::Closed(7)));
+        assert_eq!(q.push(8), Err(Closed(8)));
+        let started = Instant::now();
+        assert_eq!(q.push_timeout(9, LONG), Err(PushTimeoutError::Closed(9)));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let mut drained = vec![q.try_pop().unwrap(), q.pop().unwrap(), q.pop_timeout(LONG).unwrap()];
+        drained.sort();
+        assert_eq!(drained, [0, 1, 2]);
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+        assert_eq!(q.pop(), Err(Closed(())));
+        assert_eq!(q.pop_timeout(LONG), Err(PopTimeoutError::Closed));
+    }
+
+    #[test]
+    fn pushes_racing_close_are_either_refused_or_popped() {
+        let q = sync::LifoQueue::<u32, 4>::new();
+        let accepted = AtomicUsize::new(0);
+        let popped = thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut n = 0;
+                while q.pop().is_ok() {
+                    n += 1;
+                }
+                n
+            });
+            for _ in 0..3 {
+                s.spawn(|| {
+                    while q.push(1).is_ok() {
+                        accepted.fetch_add(1, Ordering::Relaxed);
+                    }
+                });
+            }
+            thread::sleep(Duration::from_millis(20));
+            q.close();
+            reader.join().unwrap()
+        });
+        assert_eq!(popped, accepted.load(Ordering::Relaxed));
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn timeouts_are_never_early() {
+        let q = sync::LifoQueue::<u32, 1>::new();
+        let t = Duration::from_millis(60);
+        let started = Instant::now();
+        assert_eq!(q.pop_timeout(t), Err(PopTimeoutError::Timeout));
+        assert_waited(started.elapsed(), t);
+
+        q.push(1).unwrap();
+        let started = Instant::now();
+        assert_eq!(q.push_timeout(2, t), Err(PushTimeoutError::Timeout(2)));
+        assert_waited(started.elapsed(), t);
+
+        assert_eq!(q.push_timeout(3, Duration::ZERO), Err(PushTimeoutError::Timeout(3)));
+        assert_eq!(q.pop_timeout(Duration::MAX), Ok(1));
+        assert_eq!(q.pop_timeout(Duration::ZERO), Err(PopTimeoutError::Timeout));
+        assert_eq!(q.push_timeout(4, Duration::MAX), Ok(()));
+    }
+
+    #[test]
+    fn timed_calls_return_when_the_state_changes() {
+        let q = sync::LifoQueue::<u32, 1>::new();
+        thread::scope(|s| {
+            let popper = s.spawn(|| {
+                let started = Instant::now();
+                (q.pop_timeout(LONG), started.elapsed())
+            });
+            thread::sleep(Duration::from_millis(30)); // make "blocked" likely
+            q.push(5).unwrap();
+            let (got, took) = popper.join().unwrap();
+            assert_eq!(got, Ok(5));
+            assert!(took < LONG / 2, "woken, not timed out: {took:?}");
+        });
+        q.push(6).unwrap();
+        thread::scope(|s| {
+            let pusher = s.spawn(|| q.push_timeout(7, LONG));
+            thread::sleep(Duration::from_millis(30));
+            assert_eq!(q.pop(), Ok(6));
+            assert_eq!(pusher.join().unwrap(), Ok(()));
+        });
+        assert_eq!(q.pop(), Ok(7));
+    }
+
+    #[test]
+    fn task_done_counts_successful_pushes() {
+        let q = sync::LifoQueue::<u32, 2>::new();
+        assert_eq!(q.task_done(), Err(TaskDoneError));
+        q.join(); // nothing unfinished: returns at once
+        assert!(q.join_timeout(Duration::ZERO));
+        q.push(1).unwrap();
+        q.try_push(2).unwrap();
+        // Refused pushes add no task.
+        assert!(q.try_push(3).unwrap_err().is_full());
+        assert!(q.push_timeout(4, Duration::from_millis(1)).unwrap_err().is_timeout());
+        q.close();
+        assert_eq!(q.push(5), Err(Closed(5)));
+        assert!(q.pop().is_ok() && q.pop().is_ok());
+        assert!(!q.join_timeout(Duration::ZERO), "popping does not finish a task");
+        assert_eq!(q.task_done(), Ok(()));
+        assert_eq!(q.task_done(), Ok(()));
+        assert_eq!(q.task_done(), Err(TaskDoneError));
+        assert_eq!(q.task_done(), Err(TaskDoneError), "the count stays at zero");
+        assert!(q.join_timeout(Duration::ZERO));
+    }
+
+    #[test]
+    fn join_waits_for_every_task() {
+        let q = sync::LifoQueue::<u32, 4>::new();
+        let processed = AtomicUsize::new(0);
+        let jobs = scaled(2_000);
+        let _armed = watchdog("join_waits_for_every_task");
+        thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    while let Ok(_job) = q.pop() {
+                        processed.fetch_add(1, Ordering::SeqCst);
+                        q.task_done().unwrap();
+                    }
+                });
+            }
+            for job in 0..jobs {
+                q.push(job as u32).unwrap();
+            }
+            q.join();
+            // Every worker counts its job before marking it done, so a join that returned early
+            // would see fewer.
+            assert_eq!(processed.load(Ordering::SeqCst), jobs);
+            q.close();
+        });
+    }
+
+    #[test]
+    fn join_timeout_reports_unfinished_tasks() {
+        let q = sync::LifoQueue::<u32, 2>::new();
+        q.push(1).unwrap();
+        let t = Duration::from_millis(60);
+        let started = Instant::now();
+        assert!(!q.join_timeout(t));
+        assert_waited(started.elapsed(), t);
+        thread::scope(|s| {
+            let joiner = s.spawn(|| q.join_timeout(LONG));
+            thread::sleep(Duration::from_millis(30)); // make "blocked" likely
+            q.pop().unwrap();
+            q.task_done().unwrap();
+            assert!(joiner.join().unwrap());
+        });
+    }
+
+    #[test]
+    fn a_static_queue_needs_no_unsafe() {
+        static Q: sync::LifoQueue<u32, 8> = sync::LifoQueue::new();
+        thread::scope(|s| {
+            s.spawn(|| Q.push(11).unwrap());
+        });
+        assert_eq!(Q.pop(), Ok(11));
+        assert!(format!("{Q:?}").contains("capacity: 8"));
+    }
+
+    #[test]
+    fn auto_traits() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<sync::LifoQueue<String, 4>>();
+    }
+}
