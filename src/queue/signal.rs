@@ -49,7 +49,10 @@
 //! # Polling backends
 //!
 //! With [`Wait::WAKE_NEEDED`] false (as for `Spin`), nobody sleeps: `notify` is a no-op and
-//! waiters re-try with [`Backoff`] between attempts. The word is never touched.
+//! waiters re-try with [`Backoff`] between attempts, then with `W::wait` on the unchanging word
+//! as their pause (a polling backend's `wait` returns after a bounded pause, by contract). The
+//! word is never written. Going through `W::wait` keeps the backend in charge of how to pause
+//! (a yield, a debug check that the caller may block at all).
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
 use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
@@ -156,6 +159,9 @@ impl Signal {
                     Err(payload) => payload,
                 };
                 W::wait(&self.word, key);
+            } else if backoff.is_exhausted() {
+                // Polling backend: its bounded `wait` is the pause (module docs).
+                W::wait(&self.word, self.word.load(Ordering::Relaxed));
             } else {
                 backoff.snooze();
             }
@@ -189,6 +195,9 @@ impl Signal {
                 if !wait_until::<W>(&self.word, key, deadline) {
                     return Err(payload);
                 }
+            } else if backoff.is_exhausted() {
+                // Polling backend: its bounded `wait` is the pause (module docs).
+                W::wait(&self.word, self.word.load(Ordering::Relaxed));
             } else {
                 backoff.snooze();
             }

@@ -50,8 +50,9 @@
 //! struct Yield;
 //!
 //! impl Wait for Yield {
+//!     // A bounded pause (one yield): nobody wakes a polling backend.
 //!     fn wait(word: &AtomicU32, expected: u32) {
-//!         while word.load(Ordering::Relaxed) == expected {
+//!         if word.load(Ordering::Relaxed) == expected {
 //!             std::thread::yield_now();
 //!         }
 //!     }
@@ -116,10 +117,15 @@ pub trait Wait {
     /// `word` is only a key: implementations must not dereference it.
     fn wake_all(word: *const AtomicU32);
 
-    /// `false` when waiters poll the word themselves (as [`Spin`] does), so `wake_*` are no-ops.
+    /// `false` when waiters find out about changes by polling (as with [`Spin`]), so nothing
+    /// ever wakes them and `wake_*` are no-ops.
     ///
     /// Primitives use it to skip their waiter bookkeeping: with [`Spin`], `Mutex::unlock` is a
-    /// single release store.
+    /// single release store. The price is a stronger contract on `wait`: since no waker will ever
+    /// call `wake_*`, a polling backend's `wait` must return after a bounded pause even when the
+    /// word never changes (queues use it as "pause, then poll again"). Keep the default `true`
+    /// for a backend that sleeps until woken, even if its `wake_*` are free (an interrupt-driven
+    /// backend relies on the word changing before it sleeps).
     const WAKE_NEEDED: bool = true;
 }
 

@@ -59,6 +59,9 @@ impl Backoff {
 
 /// The spinning backend: waiters poll the word with [`Backoff`]; waking costs nothing.
 ///
+/// `wait` spins for one backoff ramp at most and then returns (spuriously, if the word did not
+/// change); the primitives loop around it.
+///
 /// Works on every target, needs no OS and no registration. It burns the CPU while it waits, so it
 /// suits multi-core bare metal, short waits and tests; on a single core without preemption a
 /// blocking call can only return if an interrupt changes the word.
@@ -80,10 +83,12 @@ impl<C> Wait for Spin<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {
         // Relaxed: `wait` orders nothing; the caller re-loads with the ordering it needs.
+        // Bounded, as `WAKE_NEEDED = false` requires: one backoff ramp (about 127 spin hints),
+        // then a spurious return, so callers whose condition is not this word can pause here.
         #[cfg(not(loom))]
         {
             let mut backoff = Backoff::new();
-            while word.load(Ordering::Relaxed) == expected {
+            while word.load(Ordering::Relaxed) == expected && !backoff.is_exhausted() {
                 backoff.snooze();
             }
         }
