@@ -16,6 +16,10 @@
 //! (`Condvar::wait_while`), so spurious and early wake-ups are harmless. Every withdrawal is covered
 //! in the end, and the final balance is checked: deposits (280) minus withdrawals (260) = 20.
 #![cfg_attr(target_os = "none", no_std, no_main)]
+#![cfg_attr(
+    target_os = "none",
+    allow(dead_code, reason = "the board main uses part of the shared code")
+)]
 
 use baresync::{Condvar, Mutex};
 
@@ -76,4 +80,63 @@ fn main() {
     println!("final balance: {balance} (deposited {deposited}, withdrew {withdrawn})");
     assert_eq!(balance, expected, "final balance is wrong");
     println!("ok: every withdrawal waited until it was covered");
+}
+
+// On a board (one core, see targets/): `main` is the customers, withdrawing one after the other
+// (each waits in `wait_while`), and a timer interrupt is the teller. The handler may not block:
+// it deposits with `try_lock` (retrying on the next tick if it interrupted `main` inside the
+// lock) and wakes the waiter with `notify_all`.
+#[cfg(target_os = "none")]
+#[path = "board/mod.rs"]
+mod board;
+
+#[cfg(target_os = "none")]
+board::entry!(board_main);
+
+#[cfg(target_os = "none")]
+mod on_board {
+    use super::{BALANCE, DEPOSITS, FUNDS_ADDED};
+    use core::sync::atomic::{AtomicUsize, Ordering};
+
+    /// The next deposit the teller makes (the handler is the only writer).
+    pub(crate) static NEXT_DEPOSIT: AtomicUsize = AtomicUsize::new(0);
+
+    /// The teller, in the timer interrupt: `try_lock` and `notify_all` only.
+    pub(crate) fn on_tick() {
+        let next = NEXT_DEPOSIT.load(Ordering::Relaxed);
+        let Some(&amount) = DEPOSITS.get(next) else {
+            return;
+        };
+        if let Some(mut balance) = BALANCE.try_lock() {
+            *balance += amount;
+            drop(balance);
+            NEXT_DEPOSIT.store(next + 1, Ordering::Relaxed);
+            FUNDS_ADDED.notify_all();
+        }
+    }
+}
+
+#[cfg(target_os = "none")]
+fn board_main() -> Result<(), &'static str> {
+    use core::sync::atomic::Ordering;
+
+    let deposited: u64 = DEPOSITS.iter().sum();
+    let withdrawn: u64 = WITHDRAWALS.iter().sum();
+    board::start_ticks(core::time::Duration::from_millis(1), on_board::on_tick);
+    for amount in WITHDRAWALS {
+        let left = withdraw(amount);
+        board::println!(
+            "customer: withdrew {amount} after {} deposits, balance now {left}",
+            on_board::NEXT_DEPOSIT.load(Ordering::Relaxed)
+        );
+    }
+    while on_board::NEXT_DEPOSIT.load(Ordering::Relaxed) < DEPOSITS.len() {
+        core::hint::spin_loop();
+    }
+    let balance = *BALANCE.lock();
+    board::println!("final balance: {balance} (deposited {deposited}, withdrew {withdrawn})");
+    if balance != deposited - withdrawn {
+        return Err("final balance is wrong");
+    }
+    Ok(())
 }

@@ -14,6 +14,10 @@
 //! checker must wake with the counter at 5 or more, however the threads interleave. A final
 //! `wait_timeout_while` for a threshold nobody reaches shows the bounded form timing out.
 #![cfg_attr(target_os = "none", no_std, no_main)]
+#![cfg_attr(
+    target_os = "none",
+    allow(dead_code, reason = "the board main uses part of the shared code")
+)]
 
 use baresync::{Condvar, Mutex};
 
@@ -82,4 +86,40 @@ fn main() {
     assert_eq!(*counter, total);
     drop(counter);
     println!("ok: the checker woke at {seen} (>= {THRESHOLD}); final counter {total}");
+}
+
+// On a board (one core, see targets/): `main` is the checker, waiting in `wait_while`, and a
+// timer interrupt is the incrementers. The handler may not block: it increments with `try_lock`
+// (retrying on the next tick if it interrupted `main` inside the lock) and wakes the checker with
+// `notify_all`. (`wait_timeout_while` needs a clock: see board_event_semaphore for timed waits.)
+#[cfg(target_os = "none")]
+#[path = "board/mod.rs"]
+mod board;
+
+#[cfg(target_os = "none")]
+board::entry!(board_main);
+
+#[cfg(target_os = "none")]
+fn on_tick() {
+    if let Some(mut counter) = COUNTER.try_lock()
+        && *counter < INCREMENTERS * STEPS
+    {
+        *counter += 1;
+        drop(counter);
+        CHANGED.notify_all();
+    }
+}
+
+#[cfg(target_os = "none")]
+fn board_main() -> Result<(), &'static str> {
+    board::start_ticks(core::time::Duration::from_millis(1), on_tick);
+    let seen = wait_for_threshold();
+    board::println!("checker: woke up with the counter at {seen} (threshold {THRESHOLD})");
+    if seen < THRESHOLD {
+        return Err("the checker woke below the threshold");
+    }
+    while *COUNTER.lock() < INCREMENTERS * STEPS {
+        core::hint::spin_loop();
+    }
+    Ok(())
 }

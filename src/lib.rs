@@ -41,6 +41,15 @@ cfg_futex! {
     }
 }
 
+cfg_wfi! {
+    /// Every primitive and queue bound to `wait::Wfi`: sleep with `WFI` until an interrupt
+    /// (single-core bare metal: Cortex-M, RISC-V machine mode; no timed methods, see
+    /// `wait::Wfi` for naming a clock).
+    pub mod wfi {
+        crate::backend_aliases!(crate::wait::Wfi);
+    }
+}
+
 // The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal).
 backend_aliases!(crate::wait::DefaultWait);
 

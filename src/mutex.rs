@@ -20,13 +20,12 @@
 //! Ulrich Drepper, *Futexes Are Tricky* (2011), "mutex, take 2"; std's
 //! `sys/sync/mutex/futex.rs`.
 
-use core::cell::UnsafeCell;
 use core::fmt;
 use core::marker::PhantomData;
 use core::ops::{Deref, DerefMut};
 use core::time::Duration;
 
-use crate::primitive::{AtomicU32, Ordering, const_fn};
+use crate::primitive::{AtomicU32, Ordering, UnsafeCell, const_fn};
 use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
 
 const UNLOCKED: u32 = 0;
@@ -370,8 +369,8 @@ impl<T: ?Sized, W: Wait> Deref for MutexGuard<'_, T, W> {
     #[inline]
     fn deref(&self) -> &T {
         // SAFETY: the guard exists only while this context holds the lock, so no `&mut T` exists
-        // elsewhere.
-        unsafe { &*self.mutex.data.get() }
+        // elsewhere. (Under loom, `with` checks that this access happens-after the last holder's.)
+        self.mutex.data.with(|value| unsafe { &*value })
     }
 }
 
@@ -379,7 +378,7 @@ impl<T: ?Sized, W: Wait> DerefMut for MutexGuard<'_, T, W> {
     #[inline]
     fn deref_mut(&mut self) -> &mut T {
         // SAFETY: holding the lock grants exclusive access, and `&mut self` makes this borrow unique.
-        unsafe { &mut *self.mutex.data.get() }
+        self.mutex.data.with_mut(|value| unsafe { &mut *value })
     }
 }
 

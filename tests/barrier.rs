@@ -6,64 +6,12 @@ mod common;
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use baresync::{BarrierWaitResult, BrokenBarrierError};
 use common::scaled;
-
-/// Long enough that a correct implementation never runs out; a broken one fails instead of hanging.
-const LONG: Duration = Duration::from_secs(30);
-
-/// Timeouts that overflow a naive conversion: `timespec` seconds, Windows milliseconds, `Instant + d`.
-const HUGE: [Duration; 5] = [
-    Duration::MAX,
-    Duration::from_secs(u64::MAX / 2 + 1),
-    Duration::from_secs(i64::MAX as u64),
-    Duration::from_secs(u32::MAX as u64 + 1),
-    Duration::from_millis(u32::MAX as u64 + 1),
-];
-
-/// A timed call that ran out must not return before its timeout, nor absurdly late.
-fn assert_waited(elapsed: Duration, timeout: Duration) {
-    assert!(
-        elapsed >= timeout,
-        "returned early: {elapsed:?} < {timeout:?}"
-    );
-    let bound = timeout * 10 + Duration::from_secs(1);
-    assert!(
-        elapsed <= bound,
-        "overslept: {elapsed:?} for a {timeout:?} timeout"
-    );
-}
-
-/// Aborts the test binary if the returned guard is still alive after two minutes, so that a
-/// lost wake-up in an untimed wait is reported as a failure rather than a hang.
-fn watchdog(what: &'static str) -> mpsc::Sender<()> {
-    let (tx, rx) = mpsc::channel::<()>();
-    thread::spawn(move || {
-        if rx.recv_timeout(Duration::from_secs(120)) == Err(mpsc::RecvTimeoutError::Timeout) {
-            eprintln!("watchdog: `{what}` still blocked after 120 s (lost wake-up?); aborting");
-            std::process::abort();
-        }
-    });
-    tx
-}
-
-/// Polls `cond` every millisecond for up to ten seconds; returns whether it became true.
-fn eventually(mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        thread::sleep(Duration::from_millis(1));
-    }
-}
+use common::timing::{HUGE, LONG, assert_waited, eventually, watchdog};
 
 /// How many of `results` succeeded as leader, and how many failed.
 fn tally(results: &[Result<BarrierWaitResult, BrokenBarrierError>]) -> (usize, usize) {

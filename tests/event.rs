@@ -3,57 +3,13 @@
 
 mod common;
 
+use std::sync::Mutex as StdMutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
-use std::sync::{Mutex as StdMutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use common::scaled;
-
-/// Long enough that a correct implementation never runs out; a broken one fails instead of hanging.
-const LONG: Duration = Duration::from_secs(30);
-
-/// Timeouts that overflow a naive conversion: `timespec` seconds, Windows milliseconds, `Instant + d`.
-const HUGE: [Duration; 5] = [
-    Duration::MAX,
-    Duration::from_secs(u64::MAX / 2 + 1),
-    Duration::from_secs(i64::MAX as u64),
-    Duration::from_secs(u32::MAX as u64 + 1),
-    Duration::from_millis(u32::MAX as u64 + 1),
-];
-
-/// A timed call that ran out must not return before its timeout, nor absurdly late.
-fn assert_waited(elapsed: Duration, timeout: Duration) {
-    assert!(
-        elapsed >= timeout,
-        "returned early: {elapsed:?} < {timeout:?}"
-    );
-    let bound = timeout * 10 + Duration::from_secs(1);
-    assert!(
-        elapsed <= bound,
-        "overslept: {elapsed:?} for a {timeout:?} timeout"
-    );
-}
-
-/// Aborts the test binary if the returned guard is still alive after two minutes, so that a
-/// lost wake-up in an untimed wait is reported as a failure rather than a hang.
-fn watchdog(what: &'static str) -> mpsc::Sender<()> {
-    let (tx, rx) = mpsc::channel::<()>();
-    thread::spawn(move || {
-        if rx.recv_timeout(Duration::from_secs(120)) == Err(mpsc::RecvTimeoutError::Timeout) {
-            eprintln!("watchdog: `{what}` still blocked after 120 s (lost wake-up?); aborting");
-            std::process::abort();
-        }
-    });
-    tx
-}
-
-/// Spins (yielding) until `counter` reaches `n`.
-fn wait_count(counter: &AtomicU32, n: u32) {
-    while counter.load(Ordering::Acquire) < n {
-        thread::yield_now();
-    }
-}
+use common::timing::{HUGE, LONG, assert_waited, wait_count, watchdog};
 
 /// Where a thread stood just before it called a blocking method: its kernel thread id and the CPU
 /// time it had used, so another thread can tell when it is really inside the call.

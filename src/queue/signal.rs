@@ -54,7 +54,7 @@
 //! word is never written. Going through `W::wait` keeps the backend in charge of how to pause
 //! (a yield, a debug check that the caller may block at all).
 
-use crate::primitive::{AtomicU32, Ordering, const_fn};
+use crate::primitive::{AtomicU32, Ordering, const_fn, loom_dekker_fence};
 use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
 
 /// The ordering of a store or read-modify-write that publishes a change waiters may sleep on:
@@ -103,7 +103,8 @@ impl Signal {
             return;
         }
         // SeqCst: the notifier's load of the Dekker pair (module docs); it follows the caller's
-        // SeqCst publication in S.
+        // SeqCst publication in S. (The fence is loom's stand-in for that order: `primitive.rs`.)
+        loom_dekker_fence();
         let word = self.word.load(Ordering::SeqCst);
         if word & SLEEPERS != 0 {
             self.wake_slow::<W>(word);
@@ -136,8 +137,10 @@ impl Signal {
     #[inline]
     fn prepare(&self) -> u32 {
         // SeqCst: the waiter's write of the Dekker pair (module docs); the caller's re-check
-        // follows it in S.
-        self.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS
+        // follows it in S. (The fence is loom's stand-in for that order: `primitive.rs`.)
+        let key = self.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS;
+        loom_dekker_fence();
+        key
     }
 
     /// Blocks until `attempt` succeeds, re-trying it after every possible change.

@@ -8,10 +8,9 @@
 //! - [`FixedVec`] is an owned, fixed-capacity vector for the lock-based queues: all its methods
 //!   are safe because `&mut self` proves exclusive access (the queue's lock provides it).
 
-use core::cell::UnsafeCell;
 use core::mem::MaybeUninit;
 
-use crate::primitive::{AtomicUsize, const_fn};
+use crate::primitive::{AtomicUsize, UnsafeCell, const_fn};
 
 /// One storage cell: a possibly-initialized `T` plus the queue's per-slot bookkeeping.
 pub(crate) struct Slot<T, S> {
@@ -47,7 +46,7 @@ const fn new_slots<T, const N: usize>() -> [Slot<T, AtomicUsize>; N] {
     }; N]
 }
 
-// loom's atomics have no `const fn new`.
+// loom's atomics and cells have no `const fn new`.
 #[cfg(loom)]
 fn new_slots<T, const N: usize>() -> [Slot<T, AtomicUsize>; N] {
     core::array::from_fn(|_| Slot {
@@ -58,6 +57,7 @@ fn new_slots<T, const N: usize>() -> [Slot<T, AtomicUsize>; N] {
 
 impl<T, const N: usize> Ring<T, (), N> {
     /// An empty ring without stamps.
+    #[cfg(not(loom))]
     pub(crate) const fn new() -> Self {
         Self {
             slots: [const {
@@ -66,6 +66,17 @@ impl<T, const N: usize> Ring<T, (), N> {
                     value: UnsafeCell::new(MaybeUninit::uninit()),
                 }
             }; N],
+        }
+    }
+
+    /// An empty ring without stamps (loom's cells have no `const fn new`).
+    #[cfg(loom)]
+    pub(crate) fn new() -> Self {
+        Self {
+            slots: core::array::from_fn(|_| Slot {
+                stamp: (),
+                value: UnsafeCell::new(MaybeUninit::uninit()),
+            }),
         }
     }
 }
@@ -91,7 +102,9 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     #[inline]
     pub(crate) unsafe fn write(&self, index: usize, value: T) {
         // SAFETY: exclusivity of the slot is the caller's promise.
-        unsafe { (*self.slots[index].value.get()).write(value) };
+        self.slots[index]
+            .value
+            .with_mut(|slot| unsafe { (*slot).write(value) });
     }
 
     /// Moves the item out of slot `index`, leaving the slot free.
@@ -103,8 +116,11 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     /// slot is treated as free afterwards (reading it twice would duplicate the item).
     #[inline]
     pub(crate) unsafe fn read(&self, index: usize) -> T {
-        // SAFETY: initialized and exclusively ours, by the caller's promise.
-        unsafe { (*self.slots[index].value.get()).assume_init_read() }
+        // SAFETY: initialized and exclusively ours, by the caller's promise. Moving the item out
+        // is a write access to the slot: under loom it must happen-after the push that wrote it.
+        self.slots[index]
+            .value
+            .with_mut(|slot| unsafe { (*slot).assume_init_read() })
     }
 
     /// A shared reference to the item in slot `index`.
@@ -116,7 +132,9 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     #[inline]
     pub(crate) unsafe fn get(&self, index: usize) -> &T {
         // SAFETY: initialized and not mutated for the reference's lifetime, by the caller's promise.
-        unsafe { (*self.slots[index].value.get()).assume_init_ref() }
+        self.slots[index]
+            .value
+            .with(|slot| unsafe { (*slot).assume_init_ref() })
     }
 
     /// Drops the item in slot `index` in place, leaving the slot free.
@@ -128,7 +146,9 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     #[inline]
     pub(crate) unsafe fn drop_in_place(&self, index: usize) {
         // SAFETY: initialized and exclusively ours, by the caller's promise.
-        unsafe { (*self.slots[index].value.get()).assume_init_drop() };
+        self.slots[index]
+            .value
+            .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
     }
 }
 

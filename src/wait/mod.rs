@@ -21,6 +21,7 @@
 //! | [`Spin`] | everywhere | spins with bounded exponential backoff; timed waits need a [`Clock`] |
 //! | `Futex` | hosted targets | the OS address wait (Linux `futex`, macOS `__ulock_wait`, Windows `WaitOnAddress`, FreeBSD `_umtx_op`) |
 //! | [`Hook`] | an RTOS, a kernel | forwards to functions the final binary registers with [`set_wait_hook!`](crate::set_wait_hook) |
+//! | `Wfi` | single-core bare metal (Cortex-M, RISC-V machine mode) | masks interrupts, re-checks, sleeps with `WFI` until an interrupt; waking is free |
 //!
 //! [`DefaultWait`] is `Futex` on hosted targets and [`Spin`] on `target_os = "none"`.
 //!
@@ -94,6 +95,11 @@ cfg_futex! {
     pub use futex::{Futex, MonotonicClock};
 }
 
+cfg_wfi! {
+    mod wfi;
+    pub use wfi::{TickClock, Wfi};
+}
+
 /// The atomic word every backend waits on (`portable_atomic::AtomicU32`).
 pub use crate::primitive::AtomicU32;
 
@@ -141,45 +147,24 @@ pub trait WaitTimeout: Wait {
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool;
 }
 
-/// The backend the crate-root names use: `Futex` on hosted targets, [`Spin`] on bare metal.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-))]
-pub type DefaultWait = Futex;
+// The predicate (hosted targets with an OS wait call, and not under loom) is `cfg_futex!`'s.
+cfg_futex! {
+    if {
+        /// The backend the crate-root names use: `Futex` on hosted targets, [`Spin`] on bare metal.
+        pub type DefaultWait = Futex;
 
-/// The backend the crate-root names use: `Futex` on hosted targets, [`Spin`] on bare metal.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-)))]
-pub type DefaultWait = Spin;
+        /// The clock [`Spin`] uses when none is named: the OS monotonic clock where there is one.
+        pub type DefaultSpinClock = MonotonicClock;
+    } else {
+        /// The backend the crate-root names use: `Futex` on hosted targets, [`Spin`] on bare metal
+        /// (and under `cfg(loom)`, which cannot model a kernel futex).
+        pub type DefaultWait = Spin;
 
-/// The clock [`Spin`] uses when none is named: the OS monotonic clock where there is one.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-))]
-pub type DefaultSpinClock = MonotonicClock;
-
-/// The clock [`Spin`] uses when none is named: none on bare metal, so no timed methods.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_vendor = "apple",
-    windows
-)))]
-pub type DefaultSpinClock = NoClock;
+        /// The clock [`Spin`] uses when none is named: none on bare metal (and under `cfg(loom)`),
+        /// so no timed methods.
+        pub type DefaultSpinClock = NoClock;
+    }
+}
 
 /// Waits on `word` while it holds `expected`, but not past `deadline`.
 ///
@@ -196,6 +181,63 @@ pub(crate) fn wait_until<W: WaitTimeout>(
         Some(left) => {
             W::wait_timeout(word, expected, left);
             true
+        }
+    }
+}
+
+/// Panics if the caller runs in an interrupt handler, where blocking would deadlock.
+///
+/// Checked in debug builds on bare-metal Cortex-M, where the IPSR register tells handler mode
+/// (IPSR != 0) from thread mode; a no-op everywhere else. On one core, a handler that blocks
+/// waits for the code it interrupted, which cannot run until the handler returns: without this
+/// check the firmware just hangs.
+///
+/// Why here, in the backends' `wait` and `wait_timeout` ([`Spin`] and `Wfi`) and nowhere else:
+/// every blocking verb of every primitive and queue (`lock`, `wait`, `acquire`, `push`, `pop`,
+/// `join`, their timed forms) reaches its backend's wait exactly when it has to wait, so one check
+/// covers them all and costs nothing on their fast paths. A blocking verb that does not have to
+/// wait (a free lock, a set event, a non-empty queue) returns without reaching it: it cannot
+/// deadlock, so it does not panic either, but it is still a bug to rely on that in a handler.
+///
+/// It also fires for `Spin` waits in handlers on a multi-core Cortex-M, where another core could
+/// end the wait: that design needs a backend of its own (or a release build).
+#[inline]
+pub(crate) fn assert_can_block() {
+    handler_mode::check();
+}
+
+cfg_handler_check! {
+    if {
+        mod handler_mode {
+            /// Panics in handler mode (see `assert_can_block`).
+            #[inline]
+            pub(super) fn check() {
+                let ipsr: u32;
+                // SAFETY: reads IPSR (the active exception number, 0 in thread mode) into a
+                // register; no memory, stack or flags are touched.
+                unsafe {
+                    core::arch::asm!("mrs {}, IPSR", out(reg) ipsr, options(nomem, nostack, preserves_flags));
+                }
+                if ipsr & 0x1FF != 0 {
+                    blocked_in_handler(ipsr & 0x1FF);
+                }
+            }
+
+            #[cold]
+            #[inline(never)]
+            fn blocked_in_handler(exception: u32) -> ! {
+                panic!(
+                    "baresync: a blocking call (lock, wait, acquire, push, pop, join or a timed \
+                     form) had to wait inside an interrupt handler (exception {exception}); on one \
+                     core it would deadlock. Use the try_ verbs in handlers."
+                )
+            }
+        }
+    } else {
+        mod handler_mode {
+            /// No check on this target or in this build (see `assert_can_block`).
+            #[inline(always)]
+            pub(super) fn check() {}
         }
     }
 }

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 use core::time::Duration;
 
-use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout};
+use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout, assert_can_block};
 use crate::primitive::{Ordering, spin_hint};
 
 /// Bounded exponential backoff for busy-wait loops.
@@ -42,11 +42,22 @@ impl Backoff {
     /// Spins for the current step, then doubles the next one (up to the bound).
     #[inline]
     pub fn snooze(&mut self) {
-        for _ in 0..1u32 << self.shift {
+        // loom explores schedules, not time: one scheduling point per snooze, and the first one
+        // exhausts the backoff, so callers reach their sleeping path (the protocol under test)
+        // without dozens of yields that only multiply the states loom must visit.
+        #[cfg(loom)]
+        {
             spin_hint();
+            self.shift = Self::MAX_SHIFT;
         }
-        if self.shift < Self::MAX_SHIFT {
-            self.shift += 1;
+        #[cfg(not(loom))]
+        {
+            for _ in 0..1u32 << self.shift {
+                spin_hint();
+            }
+            if self.shift < Self::MAX_SHIFT {
+                self.shift += 1;
+            }
         }
     }
 
@@ -82,6 +93,7 @@ pub struct Spin<C = super::DefaultSpinClock>(PhantomData<fn() -> C>);
 impl<C> Wait for Spin<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {
+        assert_can_block();
         // Relaxed: `wait` orders nothing; the caller re-loads with the ordering it needs.
         // Bounded, as `WAKE_NEEDED = false` requires: one backoff ramp (about 127 spin hints),
         // then a spurious return, so callers whose condition is not this word can pause here.
@@ -113,6 +125,7 @@ impl<C: Clock> WaitTimeout for Spin<C> {
     type Clock = C;
 
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
+        assert_can_block();
         let deadline = Deadline::<C>::after(timeout);
         let mut backoff = Backoff::new();
         while word.load(Ordering::Relaxed) == expected {

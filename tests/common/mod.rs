@@ -1,12 +1,16 @@
-//! Shared by every host test binary: the test-only wait hook, and the macro that runs each test
-//! body once per backend (Futex, Spin, Hook).
+//! Shared by every host test binary: the test-only wait hook, the fault-injecting backend, timing
+//! and item helpers, and the macro that runs each test body once per backend (Futex, Spin, Hook,
+//! Faulty).
 
 #![allow(
     dead_code,
     reason = "each test binary uses a different part of this module"
 )]
 
+pub mod faulty;
+pub mod items;
 pub mod parking_hook;
+pub mod timing;
 
 /// Expands the test bodies once per backend, each in a module where `sync` names that backend's
 /// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...).
@@ -32,6 +36,13 @@ macro_rules! for_each_backend {
             use super::*;
             #[allow(unused_imports)]
             use baresync::hook as sync;
+            $($body)*
+        }
+        mod faulty {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::common::faulty::sync;
             $($body)*
         }
     };

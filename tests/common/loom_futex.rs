@@ -1,0 +1,154 @@
+//! Shared by the loom models (`tests/loom_*.rs`, built with `--cfg loom`): a futex emulated with
+//! loom's own `Mutex` and `Condvar`, the `futex_sync` family of types bound to it, and `model`.
+//!
+//! `baresync::spin` has `WAKE_NEEDED == false`: its waiters poll, so loom explores the polling
+//! paths but never the sleeping protocol (the `SLEEPERS`/`CONTENDED` bits, the queues' `Signal`).
+//! [`LoomFutex`] has `WAKE_NEEDED == true` and really blocks: a waiter whose wake-up the library
+//! forgets stays blocked, and loom reports the execution as a deadlock. That is what makes the
+//! lost wake-up models meaningful.
+//!
+//! Included with `#[path = "common/loom_futex.rs"] mod loom_futex;` (not through `mod common`,
+//! which holds host-only helpers).
+
+#![allow(
+    dead_code,
+    reason = "each model file uses a different part of this module"
+)]
+
+use baresync::wait::{AtomicU32, Wait};
+use loom::sync::{Condvar, Mutex};
+use std::sync::atomic::Ordering;
+
+/// The emulated kernel: who sleeps on which address, and who has been woken.
+#[derive(Default)]
+struct Table {
+    /// Sleepers in arrival order: (address, ticket).
+    sleepers: Vec<(usize, u64)>,
+    /// Tickets woken by `wake_*` whose sleeper has not returned yet.
+    woken: Vec<u64>,
+    next_ticket: u64,
+}
+
+struct Kernel {
+    table: Mutex<Table>,
+    /// One condition for every sleeper; each checks for its own ticket.
+    changed: Condvar,
+}
+
+loom::lazy_static! {
+    // A loom lazy static is created afresh in every execution of a model.
+    static ref KERNEL: Kernel = Kernel {
+        table: Mutex::new(Table::default()),
+        changed: Condvar::new(),
+    };
+}
+
+/// A futex backend for loom: `wait` compares and sleeps under the kernel lock that `wake_*` also
+/// take, so a wake issued after the word changed is never lost, exactly the `Wait` contract.
+/// Unlike a real futex it never returns spuriously: a waiter leaves only when woken or when the
+/// word no longer holds `expected`.
+pub struct LoomFutex;
+
+impl LoomFutex {
+    /// Yields until at least one thread sleeps in [`LoomFutex::wait`] (on any word), for models
+    /// that need a waiter to be really blocked before they act, as a test with real threads
+    /// would sleep for a while.
+    pub fn until_someone_sleeps() {
+        while KERNEL.table.lock().unwrap().sleepers.is_empty() {
+            loom::thread::yield_now();
+        }
+    }
+
+    fn wake(word: *const AtomicU32, mut n: usize) {
+        let mut table = KERNEL.table.lock().unwrap();
+        let key = word as usize;
+        let mut i = 0;
+        while n > 0 && i < table.sleepers.len() {
+            if table.sleepers[i].0 == key {
+                let (_, ticket) = table.sleepers.remove(i);
+                table.woken.push(ticket);
+                n -= 1;
+            } else {
+                i += 1;
+            }
+        }
+        drop(table);
+        KERNEL.changed.notify_all();
+    }
+}
+
+impl Wait for LoomFutex {
+    fn wait(word: &AtomicU32, expected: u32) {
+        let mut table = KERNEL.table.lock().unwrap();
+        // Relaxed, as the kernel's own read: a waker's store happens-before its `wake_*`, whose
+        // lock acquisition orders it before this load whenever the wake comes first.
+        if word.load(Ordering::Relaxed) != expected {
+            return;
+        }
+        let ticket = table.next_ticket;
+        table.next_ticket += 1;
+        table
+            .sleepers
+            .push((word as *const AtomicU32 as usize, ticket));
+        while !table.woken.contains(&ticket) {
+            table = KERNEL.changed.wait(table).unwrap();
+        }
+        table.woken.retain(|&t| t != ticket);
+    }
+
+    fn wake_one(word: *const AtomicU32) {
+        Self::wake(word, 1);
+    }
+
+    fn wake_all(word: *const AtomicU32) {
+        Self::wake(word, usize::MAX);
+    }
+}
+
+/// Every primitive and queue bound to [`LoomFutex`].
+pub mod futex_sync {
+    baresync::backend_aliases!(super::LoomFutex);
+}
+
+/// Runs `f` under loom with at most `preemptions` preemptions per execution, unless
+/// `LOOM_MAX_PREEMPTIONS` says otherwise.
+///
+/// With `LOOM_LOG` set (e.g. `LOOM_LOG=trace LOOM_LOCATION=1`, plus `--nocapture`), runs through
+/// `loom::model`, which prints the trace of the failing execution; set `LOOM_MAX_PREEMPTIONS`
+/// then, since the default above is not applied.
+pub fn model<F>(preemptions: usize, f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    if std::env::var_os("LOOM_LOG").is_some() {
+        return loom::model(f);
+    }
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(preemptions);
+    }
+    builder.check(f);
+}
+
+/// A value shared between model threads whose accesses loom checks for data races: a write in
+/// one thread and a read in another must be ordered by the primitive under test.
+pub struct Data(loom::cell::UnsafeCell<u32>);
+
+// SAFETY: every access goes through `get`/`set`, which loom checks; a racy access fails the model.
+unsafe impl Sync for Data {}
+
+impl Data {
+    pub fn new(value: u32) -> Self {
+        Self(loom::cell::UnsafeCell::new(value))
+    }
+
+    pub fn get(&self) -> u32 {
+        // SAFETY: a plain read; loom panics if it races with a write.
+        self.0.with(|p| unsafe { *p })
+    }
+
+    pub fn set(&self, value: u32) {
+        // SAFETY: a plain write; loom panics if it races with another access.
+        self.0.with_mut(|p| unsafe { *p = value })
+    }
+}

@@ -1,0 +1,129 @@
+//! loom models of `MpmcQueue`: the Vyukov stamps with two producers or two consumers racing for
+//! positions, slot reuse across laps, the blocking path through the queue's `Signal` on an
+//! emulated futex (a side left asleep is a loom deadlock), `close` racing with a blocked push and
+//! a blocked pop, and `task_done`/`join`.
+//!
+//! Items live in the queue's slots, whose cells loom checks: a pop that reads a slot before the
+//! push's write is visible, or a push that overwrites a slot before the previous lap's pop read
+//! it, is reported as a data race.
+//!
+//! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_mpmc`
+#![cfg(loom)]
+
+#[path = "common/loom_futex.rs"]
+mod loom_futex;
+#[path = "common/loom_queues.rs"]
+#[macro_use]
+mod loom_queues;
+
+use loom::sync::Arc;
+use loom::sync::atomic::{AtomicU32, Ordering};
+use loom::thread;
+use loom_futex::model;
+
+type SpinQueue<const N: usize> = baresync::spin::MpmcQueue<u32, N>;
+
+// The `Spin` models below call each non-blocking verb once per thread instead of retrying it in a
+// loop: with two threads retrying at once, loom can alternate between them forever while the
+// thread they wait for never runs (yielding to it is not a preemption loom bounds).
+
+/// A one-slot ring moved to its second lap (so every slot holds a stamp of the previous lap);
+/// `first` was pushed and popped to get there.
+fn second_lap(first: u32) -> SpinQueue<1> {
+    let q = SpinQueue::<1>::new();
+    q.try_push(first).unwrap();
+    assert_eq!(q.try_pop(), Ok(first));
+    q
+}
+
+/// Pops what is left once the threads are done.
+fn drain<const N: usize>(q: &SpinQueue<N>) -> Vec<u32> {
+    std::iter::from_fn(|| q.try_pop().ok()).collect()
+}
+
+/// Two producers race to push into a reused one-slot ring while the main thread pops once.
+/// Catches two producers claiming the same position (an item lost, or one overwriting the other:
+/// a data race on the slot), a stamp published before the item is written or read without
+/// Acquire (data race), a push that overwrites the previous item before its pop has read it (data
+/// race), and an item accepted but never popped (or popped twice).
+#[test]
+fn spin_two_producers_race_for_a_reused_slot() {
+    model(3, || {
+        let q = Arc::new(second_lap(9));
+        let producers: Vec<_> = (1..=2)
+            .map(|i| {
+                let q = q.clone();
+                thread::spawn(move || q.try_push(i).is_ok().then_some(i))
+            })
+            .collect();
+        let mut popped: Vec<u32> = q.try_pop().ok().into_iter().collect();
+        let mut accepted: Vec<u32> = producers
+            .into_iter()
+            .filter_map(|p| p.join().unwrap())
+            .collect();
+        assert!(!accepted.is_empty(), "the first push finds the slot free");
+        popped.extend(drain(&q));
+        popped.sort_unstable();
+        accepted.sort_unstable();
+        assert_eq!(popped, accepted, "each accepted item popped exactly once");
+    });
+}
+
+/// Two consumers race to pop the one queued item while the main thread pushes a second item into
+/// the same (reused) slot. Catches two consumers claiming the same position (an item popped twice),
+/// a push that overwrites the slot before the pop that claimed it has read it (data race), and a
+/// pop out of FIFO order (2 taken while 1 is left behind).
+#[test]
+fn spin_two_consumers_race_with_a_push_into_their_slot() {
+    model(3, || {
+        let q = Arc::new(second_lap(9));
+        q.try_push(1).unwrap();
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let q = q.clone();
+                thread::spawn(move || q.try_pop().ok())
+            })
+            .collect();
+        let pushed_2 = q.try_push(2).is_ok();
+        let mut taken: Vec<u32> = consumers
+            .into_iter()
+            .filter_map(|c| c.join().unwrap())
+            .collect();
+        taken.sort_unstable();
+        let left = drain(&q);
+        if taken.contains(&2) {
+            assert!(
+                taken.contains(&1),
+                "2 popped while 1 was left behind: {left:?}"
+            );
+        }
+        let mut all = [taken, left].concat();
+        all.sort_unstable();
+        let expected: &[u32] = if pushed_2 { &[1, 2] } else { &[1] };
+        assert_eq!(all, expected, "each item popped exactly once");
+    });
+}
+
+/// `task_done` racing with `join` on the polling backend: catches a joiner that returns on a
+/// stale count (the Release in `task_done` and the Acquire in `join`).
+#[test]
+fn spin_task_done_publishes_to_join() {
+    model(3, || {
+        let shared = Arc::new((SpinQueue::<1>::new(), AtomicU32::new(0)));
+        shared.0.try_push(5).unwrap();
+        let worker = {
+            let shared = shared.clone();
+            thread::spawn(move || {
+                let (q, work) = &*shared;
+                let item = q.try_pop().unwrap();
+                work.store(item, Ordering::Relaxed);
+                q.task_done().unwrap();
+            })
+        };
+        shared.0.join();
+        assert_eq!(shared.1.load(Ordering::Relaxed), 5);
+        worker.join().unwrap();
+    });
+}
+
+blocking_queue_models!(MpmcQueue);
