@@ -3,6 +3,7 @@
 //! after a deliberate change to a message, and review the diff.
 
 #[test]
+#[cfg_attr(miri, ignore = "trybuild spawns rustc, which Miri cannot run")]
 fn ui() {
     let cases = trybuild::TestCases::new();
     cases.compile_fail("tests/ui/*.rs");
