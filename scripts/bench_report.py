@@ -188,7 +188,7 @@ def svg_chart(rows, info):
     whisker spans the range, the tick marks the target."""
     import math
     rows = [r for r in rows if not r.get("missing")]
-    left, width, right = 300, 520, 90
+    left, width, right = 300, 520, 120
     top, row_h = 58, 22
     height = top + row_h * len(rows) + 44
     lo, hi = math.log10(0.01), math.log10(100)

@@ -29,7 +29,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 const COUNT_MASK: u32 = 0xFFFF;
 const BROKEN: u32 = 1 << 16;
@@ -350,9 +350,15 @@ impl<W: Wait> Barrier<W> {
             return Ok(BarrierWaitResult(true));
         };
         let generation = word & GENERATION_MASK;
+        // Poll before announcing a sleeper (see `Wait::poll_pause`): while waiters only poll,
+        // `SLEEPERS` stays clear and the leader makes no system call.
+        let mut poll = Poll::new();
         loop {
             if let Some(result) = self.outcome(generation) {
                 return result;
+            }
+            if poll.pause::<W>() {
+                continue;
             }
             let word = self.word.load(Ordering::Relaxed);
             if word & GENERATION_MASK == generation

@@ -5,12 +5,20 @@
 //! | bits | meaning |
 //! | --- | --- |
 //! | 0..8 | waiters: how many callers are between registering and leaving `wait` (sticky at 255) |
-//! | 8..32 | sequence: bumped by every notification that finds a waiter |
+//! | 8 (`SLEEPERS`) | a registered waiter may be asleep in the backend's `wait`: a notification must wake |
+//! | 9..32 | sequence: bumped by every notification that finds a waiter |
 //!
-//! A waiter registers (count + 1) while it still holds the mutex, unlocks, and sleeps on the word
-//! until the sequence moves. A notifier first reads the count: zero means nobody can be waiting,
-//! so `notify_*` costs one load and no system call. Otherwise it bumps the sequence (so every
-//! registered waiter that has not yet slept sees the change) and wakes as many as asked.
+//! A waiter registers (count + 1) while it still holds the mutex, unlocks, and polls the word for
+//! a bounded while ([`Wait::poll_pause`]) until the sequence moves. Only then does it set
+//! `SLEEPERS` and sleep on the word. A notifier first reads the count: zero means nobody can be
+//! waiting, so `notify_*` costs one load and no system call. Otherwise it bumps the sequence (so
+//! every registered waiter that has not yet slept sees the change), and calls the backend's wake
+//! only if `SLEEPERS` is set: a waiter that is still polling needs no system call, which makes a
+//! quick hand-off between two running threads several times faster.
+//!
+//! `SLEEPERS` is cleared by a notification that wakes every waiter, and by the waiter whose
+//! deregistration brings the count to zero (nobody is left to sleep). A `notify_one` that finds
+//! several waiters leaves it set, since others may still sleep; the next notifications wake them.
 //!
 //! At 255 the count becomes sticky ("many"): it is then neither incremented nor decremented, and
 //! every notification takes the slow path. The count only ever over-estimates, so no wake-up is
@@ -26,7 +34,13 @@
 //! mutex the waiter re-locks. As in std's futex condvar, there is no requeue: woken waiters contend
 //! for the mutex themselves.
 //!
-//! A waiter could miss a notification only if the sequence wrapped (2^24 notifications) exactly
+//! `SLEEPERS` needs no more: the waiter sets it with a compare-exchange that expects the sequence
+//! it registered in, and the notifier bumps the sequence with a read-modify-write, so the two meet
+//! in the word's single modification order. Either the bump comes first, and the waiter's
+//! exchange fails and it sees the notification, or the flag comes first, and the notifier sees it
+//! and wakes; the backend's compare-and-sleep is atomic with its wake.
+//!
+//! A waiter could miss a notification only if the sequence wrapped (2^23 notifications) exactly
 //! between its unlock and its sleep, the same residual risk every counter-based condvar accepts.
 
 use core::fmt;
@@ -35,12 +49,17 @@ use core::time::Duration;
 
 use crate::mutex::MutexGuard;
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 const WAITERS_MASK: u32 = 0xFF;
 /// The sticky "many waiters" count.
 const WAITERS_MANY: u32 = WAITERS_MASK;
-const SEQ_ONE: u32 = WAITERS_MASK + 1;
+/// A registered waiter may be asleep: a notification must call the backend's wake.
+const SLEEPERS: u32 = WAITERS_MASK + 1;
+/// One step of the sequence, above `SLEEPERS`.
+const SEQ_ONE: u32 = SLEEPERS << 1;
+/// The sequence bits.
+const SEQ_MASK: u32 = !(SEQ_ONE - 1);
 
 /// A condition variable: blocks a thread until another one notifies it, generic over backend `W`.
 ///
@@ -140,17 +159,59 @@ impl<W: Wait> Condvar<W> {
         }
     }
 
-    /// Undoes `register`, unless the count went sticky meanwhile.
+    /// Undoes `register`, unless the count went sticky meanwhile; the last waiter out clears
+    /// `SLEEPERS` (nobody is left who could sleep).
     fn deregister(&self, counted: bool) {
         if !counted {
             return;
         }
-        // Relaxed: only the count changes; nothing is published.
+        // Relaxed: only the count and the flag change; nothing is published.
         let _ = self
             .word
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |word| {
-                (word & WAITERS_MASK != WAITERS_MANY).then(|| word - 1)
+                let waiters = word & WAITERS_MASK;
+                (waiters != WAITERS_MANY).then(|| {
+                    if waiters == 1 {
+                        (word - 1) & !SLEEPERS
+                    } else {
+                        word - 1
+                    }
+                })
             });
+    }
+
+    /// Returns once the sequence differs from the one in `registered` (a notification): polls
+    /// first, then announces itself with `SLEEPERS` and calls `sleep(word)`, which blocks while
+    /// the condvar's word holds `word` (see the module docs). Returns `false` as soon as `sleep`
+    /// does (a timed wait's deadline has passed).
+    #[inline]
+    fn await_notification(&self, registered: u32, mut sleep: impl FnMut(u32) -> bool) -> bool {
+        let mut poll = Poll::new();
+        loop {
+            // Relaxed: see the module docs.
+            let now = self.word.load(Ordering::Relaxed);
+            if now & SEQ_MASK != registered & SEQ_MASK {
+                return true;
+            }
+            if poll.pause::<W>() {
+                continue;
+            }
+            let key = now | SLEEPERS;
+            // Announce the sleeper; on failure the word changed: look again. Relaxed: see the
+            // module docs (the flag and the sequence meet in the word's modification order).
+            if W::WAKE_NEEDED
+                && now & SLEEPERS == 0
+                && self
+                    .word
+                    .compare_exchange(now, key, Ordering::Relaxed, Ordering::Relaxed)
+                    .is_err()
+            {
+                continue;
+            }
+            if !sleep(if W::WAKE_NEEDED { key } else { now }) {
+                return false;
+            }
+        }
     }
 
     /// Blocks until this condvar is notified, releasing `guard`'s mutex meanwhile and re-locking
@@ -183,16 +244,10 @@ impl<W: Wait> Condvar<W> {
         let mutex = guard.mutex();
         let (counted, registered) = self.register();
         guard.unlock_for_wait();
-        let mut expected = registered;
-        loop {
-            W::wait(&self.word, expected);
-            let now = self.word.load(Ordering::Relaxed);
-            // Only the count moved (waiters came or went): not a notification, sleep again.
-            if now & !WAITERS_MASK != registered & !WAITERS_MASK {
-                break;
-            }
-            expected = now;
-        }
+        self.await_notification(registered, |key| {
+            W::wait(&self.word, key);
+            true
+        });
         self.deregister(counted);
         mutex.lock()
     }
@@ -287,19 +342,40 @@ impl<W: Wait> Condvar<W> {
     /// ```
     #[inline]
     pub fn notify_n(&self, n: u32) {
-        // Relaxed: see the module docs.
-        let waiters = self.word.load(Ordering::Relaxed) & WAITERS_MASK;
-        if waiters == 0 || n == 0 {
+        // Relaxed: see the module docs. Only the test decides here (one load, one test), so the
+        // slow path reads the count again, inside its read-modify-write.
+        if self.word.load(Ordering::Relaxed) & WAITERS_MASK == 0 || n == 0 {
             return;
         }
-        self.notify_slow(n, waiters);
+        self.notify_slow(n);
     }
 
     #[cold]
-    fn notify_slow(&self, n: u32, waiters: u32) {
-        // Bump the sequence (wrapping off the top is fine) so registered waiters see a change.
-        self.word.fetch_add(SEQ_ONE, Ordering::Relaxed);
-        if waiters == WAITERS_MANY || n >= waiters {
+    fn notify_slow(&self, n: u32) {
+        // Whether this notification wakes every waiter, by the count of `word`.
+        let all = |word: u32| {
+            let waiters = word & WAITERS_MASK;
+            waiters == WAITERS_MANY || n >= waiters
+        };
+        // Bump the sequence (wrapping off the top is fine) so registered waiters see a change;
+        // a notification that wakes everyone also clears `SLEEPERS`. Relaxed: see the module docs.
+        let old = match self
+            .word
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |word| {
+                let bumped = word.wrapping_add(SEQ_ONE);
+                Some(if all(word) {
+                    bumped & !SLEEPERS
+                } else {
+                    bumped
+                })
+            }) {
+            Ok(old) | Err(old) => old,
+        };
+        if old & SLEEPERS == 0 {
+            // Every registered waiter is still polling and sees the new sequence.
+            return;
+        }
+        if all(old) {
             W::wake_all(&self.word);
         } else {
             for _ in 0..n {
@@ -343,17 +419,8 @@ impl<W: WaitTimeout> Condvar<W> {
         let mutex = guard.mutex();
         let (counted, registered) = self.register();
         guard.unlock_for_wait();
-        let mut expected = registered;
-        let notified = loop {
-            if !wait_until::<W>(&self.word, expected, deadline) {
-                break false;
-            }
-            let now = self.word.load(Ordering::Relaxed);
-            if now & !WAITERS_MASK != registered & !WAITERS_MASK {
-                break true;
-            }
-            expected = now;
-        };
+        let notified =
+            self.await_notification(registered, |key| wait_until::<W>(&self.word, key, deadline));
         self.deregister(counted);
         (mutex.lock(), WaitTimeoutResult(!notified))
     }

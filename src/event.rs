@@ -13,13 +13,17 @@
 //! who was already waiting (CPython issue 13502): they observed a set, even if it is gone by the
 //! time they run. `set` on a set event and `is_set`/`wait` on a set event are plain loads: no
 //! read-modify-write, no system call.
+//!
+//! A waiter polls the word for a bounded while ([`Wait::poll_pause`]) before it sets `SLEEPERS`
+//! and sleeps, so a `set` that comes within that phase wakes it without a system call on
+//! either side.
 
 use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 const SET: u32 = 1;
 const SLEEPERS: u32 = 2;
@@ -198,12 +202,28 @@ impl<W: Wait> Event<W> {
     /// ```
     pub fn wait(&self) {
         let start = self.word.load(Ordering::Acquire);
-        if start & SET != 0 {
+        if start & SET != 0 || self.poll(start) {
             return;
         }
         while let Some(word) = self.prepare_sleep(start & GENERATION_MASK) {
             W::wait(&self.word, word);
         }
+    }
+
+    /// The polling phase before a waiter announces itself (see [`Wait::poll_pause`]): returns
+    /// `true` once the event was set since `start` was loaded, `false` when the phase ran out.
+    /// While waiters only poll, `SLEEPERS` stays clear and `set` makes no system call.
+    #[inline]
+    fn poll(&self, start: u32) -> bool {
+        let mut poll = Poll::new();
+        while poll.pause::<W>() {
+            // Acquire: pairs with `set`'s Release, as in `prepare_sleep`.
+            let word = self.word.load(Ordering::Acquire);
+            if word & SET != 0 || word & GENERATION_MASK != start & GENERATION_MASK {
+                return true;
+            }
+        }
+        false
     }
 }
 
@@ -229,6 +249,9 @@ impl<W: WaitTimeout> Event<W> {
             return true;
         }
         let deadline = Deadline::<W::Clock>::after(timeout);
+        if !timeout.is_zero() && self.poll(start) {
+            return true;
+        }
         while let Some(word) = self.prepare_sleep(start & GENERATION_MASK) {
             if !wait_until::<W>(&self.word, word, &deadline) {
                 // Time is up; a set that raced with the deadline still counts.

@@ -20,7 +20,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 const SLEEPERS: u32 = 1 << 31;
 const PERMITS: u32 = SLEEPERS - 1;
@@ -202,6 +202,9 @@ impl<W: Wait> Semaphore<W> {
 
     #[cold]
     fn acquire_contended(&self) {
+        if self.poll() {
+            return;
+        }
         let mut sleepers = 0;
         loop {
             match self.take(sleepers) {
@@ -215,6 +218,21 @@ impl<W: Wait> Semaphore<W> {
                 }
             }
         }
+    }
+
+    /// The polling phase before a caller announces itself (see [`Wait::poll_pause`]): takes a
+    /// permit as soon as one shows up and returns `true`, or `false` when the phase ran out.
+    /// While callers only poll, `SLEEPERS` stays clear and `release` makes no system call.
+    #[inline]
+    fn poll(&self) -> bool {
+        let mut poll = Poll::new();
+        while poll.pause::<W>() {
+            // Relaxed: a hint; `take` re-reads the word and acquires.
+            if self.word.load(Ordering::Relaxed) & PERMITS != 0 && self.take(0).is_ok() {
+                return true;
+            }
+        }
+        false
     }
 
     /// Sets `SLEEPERS` on a word with no permits; returns the word to sleep on, or `None` when

@@ -57,6 +57,23 @@
 //! | `close` sets `MARK` in `tail` | `SeqCst` | the signal contract (blocked callers re-check `tail` with `SeqCst`) |
 //! | loads in the re-check of a blocking call | `SeqCst` | the signal contract in `signal.rs` |
 //!
+//! # Tasks
+//!
+//! Python's `unfinished_tasks` without a counter on the push path: every claimed push position
+//! is a task, so `tail` (without `MARK`) counts the pushes, and `finished.done`, a position
+//! moved on with `next` by each successful `task_done`, counts the finished ones. The distance
+//! from `done` to `tail` is the number of unfinished tasks, exact across wrap-around because both
+//! are positions of the same ring. A push adds no atomic operation of its own: its task is
+//! counted by the claim, before the item becomes visible, so a `task_done` for a popped item
+//! always finds it (the pop's Acquire stamp load follows the claim).
+//!
+//! `task_done` loads `tail`, refuses to move `done` past it (`TaskDoneError`), and advances
+//! `done` with a `SeqCst` compare-exchange; the one that makes `done` equal the `tail` it loaded
+//! notifies the joiners' signal (`tail` only grows, so no other can have finished the last task).
+//! `join` re-checks `done == tail` with `SeqCst` loads: the signal contract of `signal.rs`, with
+//! the exchange as the publication. Being read-modify-writes, the exchanges form one release
+//! sequence, so a joiner that sees the last one also sees the work of every finished task.
+//!
 //! # ABA
 //!
 //! Positions wrap after `usize::MAX / ONE_LAP` laps. A caller that stalls between loading an
@@ -75,7 +92,6 @@ use core::time::Duration;
 use super::pad::CachePadded;
 use super::signal::{Signal, check_ordering, publish_ordering};
 use super::slots::Ring;
-use super::tasks::Tasks;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
 use crate::primitive::{AtomicUsize, Ordering, const_fn};
 use crate::wait::{Deadline, Wait, WaitTimeout};
@@ -89,6 +105,16 @@ struct Signals {
     not_empty: Signal,
     /// Pushers sleep here while the queue is full.
     not_full: Signal,
+}
+
+/// The finished-task count and the joiners' signal; see the module docs, "Tasks".
+struct Finished {
+    /// A position, like `head` and `tail`: moved on with `next` by every successful
+    /// `task_done`, and never past `tail` (without `MARK`). The distance from it to `tail` is
+    /// the number of unfinished tasks.
+    done: AtomicUsize,
+    /// Joiners sleep here while tasks are unfinished.
+    joiners: Signal,
 }
 
 /// A bounded, lock-free FIFO queue for any number of producers and consumers, holding exactly
@@ -147,8 +173,8 @@ pub struct MpmcQueue<T, const N: usize, W> {
     /// The position of the next push, plus `MARK` once the queue is closed.
     tail: CachePadded<AtomicUsize>,
     signals: CachePadded<Signals>,
-    /// Written on every push and `task_done`: kept off the other lines.
-    tasks: CachePadded<Tasks>,
+    /// Task counting: written by `task_done` only, never by a push (module docs, "Tasks").
+    finished: CachePadded<Finished>,
     /// Stamps and items; see the module docs.
     slots: Ring<T, AtomicUsize, N>,
     backend: PhantomData<fn() -> W>,
@@ -200,7 +226,10 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
                     not_empty: Signal::new(),
                     not_full: Signal::new(),
                 }),
-                tasks: CachePadded(Tasks::new()),
+                finished: CachePadded(Finished {
+                    done: AtomicUsize::new(0),
+                    joiners: Signal::new(),
+                }),
                 slots: Ring::<T, AtomicUsize, N>::new(),
                 backend: PhantomData,
             }
@@ -312,6 +341,18 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         self.tail.load(Ordering::Relaxed) & Self::MARK != 0
     }
 
+    /// The number of unfinished tasks (a snapshot).
+    fn unfinished(&self) -> usize {
+        let done = self.finished.done.load(Ordering::Relaxed);
+        let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
+        // As in `len`: a signed distance, clamped, hides loads that straddle a `task_done`.
+        let laps = Self::diff(Self::lap(tail), Self::lap(done)) / Self::ONE_LAP as isize;
+        laps.wrapping_mul(N as isize)
+            .wrapping_add(Self::index(tail) as isize)
+            .wrapping_sub(Self::index(done) as isize)
+            .max(0) as usize
+    }
+
     /// Claims the next push position, or says why there is none. Never waits.
     fn claim_push(&self, recheck: bool) -> Result<PushClaim, TryPushError<()>> {
         // Relaxed on the fast path: `MARK` publishes no data, and the claimed slot is ordered by
@@ -409,8 +450,8 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// Writes `item` into the claimed slot and publishes it.
     #[inline]
     fn publish(&self, claim: PushClaim, item: T) {
-        // Counted before the item is visible, so its `task_done` always finds it (tasks.rs).
-        self.tasks.add();
+        // The task was counted by the claim itself: `tail` moved past `claim.pos` (module docs,
+        // "Tasks"), before the item becomes visible below.
         let index = Self::index(claim.pos);
         // SAFETY: the compare-exchange in `claim_push` gave this caller position `claim.pos`
         // alone, and the stamp it loaded with Acquire showed the slot free for this lap, so the
@@ -624,7 +665,43 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// assert!(q.task_done().is_err());
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        self.tasks.done::<W>()
+        // SeqCst: see the module docs, "Tasks" (the publication of the signal contract, and the
+        // order of `done` and `tail`).
+        let mut done = self.finished.done.load(Ordering::SeqCst);
+        loop {
+            let tail = self.tail.load(Ordering::SeqCst) & !Self::MARK;
+            if done == tail {
+                return Err(TaskDoneError);
+            }
+            let next = Self::next(done);
+            match self.finished.done.compare_exchange_weak(
+                done,
+                next,
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => {
+                    // `tail` only grows: if `next` is not the `tail` we saw, tasks remain.
+                    if next == tail {
+                        self.finished.joiners.notify::<W>();
+                    }
+                    return Ok(());
+                }
+                Err(now) => done = now,
+            }
+        }
+    }
+
+    /// Whether no task is unfinished: true at the moment `tail` is loaded.
+    ///
+    /// `done` is loaded first and only grows, and never passes `tail`: if the two loads agree,
+    /// `done` equalled `tail` when `tail` was loaded. SeqCst: the re-check of the signal contract;
+    /// as an Acquire it also makes the work of every finished task visible (the `task_done`
+    /// exchanges form one release sequence).
+    #[inline]
+    fn all_done(&self) -> bool {
+        let done = self.finished.done.load(Ordering::SeqCst);
+        done == self.tail.load(Ordering::SeqCst) & !Self::MARK
     }
 
     /// Blocks until every pushed item has been marked done with [`task_done`](Self::task_done).
@@ -649,7 +726,11 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// });
     /// ```
     pub fn join(&self) {
-        self.tasks.join::<W>();
+        if !self.all_done() {
+            self.finished
+                .joiners
+                .block::<W, _, _>((), |()| if self.all_done() { Ok(()) } else { Err(()) });
+        }
     }
 }
 
@@ -749,7 +830,16 @@ impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
     /// assert!(q.join_timeout(Duration::from_millis(5)));
     /// ```
     pub fn join_timeout(&self, timeout: Duration) -> bool {
-        self.tasks.join_timeout::<W>(timeout)
+        if self.all_done() {
+            return true;
+        }
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        self.finished
+            .joiners
+            .block_until::<W, _, _>((), &deadline, |()| {
+                if self.all_done() { Ok(()) } else { Err(()) }
+            })
+            .is_ok()
     }
 }
 
@@ -780,7 +870,7 @@ impl<T, const N: usize, W> fmt::Debug for MpmcQueue<T, N, W> {
             .field("len", &self.len())
             .field("capacity", &N)
             .field("closed", &self.is_closed())
-            .field("unfinished_tasks", &self.tasks.unfinished())
+            .field("unfinished_tasks", &self.unfinished())
             .finish_non_exhaustive()
     }
 }

@@ -46,16 +46,20 @@
 //! itself again after being woken reads it in S after the notifier's publication and its
 //! re-check sees the change.
 //!
-//! # Polling backends
+//! # Polling before sleeping, and polling backends
+//!
+//! Before announcing itself, a waiter re-tries its attempt through a bounded polling phase
+//! ([`Wait::poll_pause`]: spinning, and on `Futex` a few yields), so a queue that turns empty or
+//! full for a moment costs no `prepare`, no wake and no system call on either side.
 //!
 //! With [`Wait::WAKE_NEEDED`] false (as for `Spin`), nobody sleeps: `notify` is a no-op and
-//! waiters re-try with [`Backoff`] between attempts, then with `W::wait` on the unchanging word
-//! as their pause (a polling backend's `wait` returns after a bounded pause, by contract). The
-//! word is never written. Going through `W::wait` keeps the backend in charge of how to pause
+//! waiters re-try through the polling phase between attempts, then with `W::wait` on the
+//! unchanging word as their pause (a polling backend's `wait` returns after a bounded pause, by
+//! contract). The word is never written. Going through `W::wait` keeps the backend in charge of how to pause
 //! (a yield, a debug check that the caller may block at all).
 
 use crate::primitive::{AtomicU32, Ordering, const_fn, loom_dekker_fence};
-use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 /// The ordering of a store or read-modify-write that publishes a change waiters may sleep on:
 /// `SeqCst` when the backend needs waking (the signal contract, module docs), `Release` for a
@@ -153,20 +157,23 @@ impl Signal {
         mut payload: X,
         mut attempt: impl FnMut(X) -> Result<R, X>,
     ) -> R {
-        let mut backoff = Backoff::new();
+        let mut poll = Poll::new();
+        let mut polling = true;
         loop {
-            if W::WAKE_NEEDED && backoff.is_exhausted() {
+            if polling && poll.pause::<W>() {
+                // Paused within the polling phase (module docs): nobody has to wake us.
+            } else if W::WAKE_NEEDED {
+                polling = false;
                 let key = self.prepare();
                 payload = match attempt(payload) {
                     Ok(done) => return done,
                     Err(payload) => payload,
                 };
                 W::wait(&self.word, key);
-            } else if backoff.is_exhausted() {
-                // Polling backend: its bounded `wait` is the pause (module docs).
-                W::wait(&self.word, self.word.load(Ordering::Relaxed));
             } else {
-                backoff.snooze();
+                // Polling backend: its bounded `wait` is the pause (module docs).
+                polling = false;
+                W::wait(&self.word, self.word.load(Ordering::Relaxed));
             }
             payload = match attempt(payload) {
                 Ok(done) => return done,
@@ -184,12 +191,16 @@ impl Signal {
         deadline: &Deadline<W::Clock>,
         mut attempt: impl FnMut(X) -> Result<R, X>,
     ) -> Result<R, X> {
-        let mut backoff = Backoff::new();
+        let mut poll = Poll::new();
+        let mut polling = true;
         loop {
             if deadline.remaining().is_none() {
                 return Err(payload);
             }
-            if W::WAKE_NEEDED && backoff.is_exhausted() {
+            if polling && poll.pause::<W>() {
+                // Paused within the polling phase (module docs).
+            } else if W::WAKE_NEEDED {
+                polling = false;
                 let key = self.prepare();
                 payload = match attempt(payload) {
                     Ok(done) => return Ok(done),
@@ -198,11 +209,10 @@ impl Signal {
                 if !wait_until::<W>(&self.word, key, deadline) {
                     return Err(payload);
                 }
-            } else if backoff.is_exhausted() {
-                // Polling backend: its bounded `wait` is the pause (module docs).
-                W::wait(&self.word, self.word.load(Ordering::Relaxed));
             } else {
-                backoff.snooze();
+                // Polling backend: its bounded `wait` is the pause (module docs).
+                polling = false;
+                W::wait(&self.word, self.word.load(Ordering::Relaxed));
             }
             payload = match attempt(payload) {
                 Ok(done) => return Ok(done),

@@ -1,4 +1,5 @@
-//! `Tasks`: Python's `unfinished_tasks` counter behind `task_done` and `join`.
+//! `Tasks`: Python's `unfinished_tasks` counter behind `task_done` and `join` of the lock-based
+//! queues (`PriorityQueue`, `LifoQueue`; `MpmcQueue` derives its count from positions, see `mpmc.rs`).
 //!
 //! # The word
 //!
@@ -28,7 +29,7 @@ use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
 use crate::queue::TaskDoneError;
-use crate::wait::{Backoff, Deadline, Wait, WaitTimeout, wait_until};
+use crate::wait::{Backoff, Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 /// Bit 0: a joiner may be asleep on the word.
 const JOIN_WAITERS: u32 = 1;
@@ -64,7 +65,7 @@ impl Tasks {
     }
 
     /// The number of unfinished tasks (a snapshot).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn unfinished(&self) -> u32 {
         self.word.load(Ordering::Relaxed) >> 1
     }
@@ -133,12 +134,10 @@ impl Tasks {
 
     /// Blocks until no task is unfinished.
     pub(crate) fn join<W: Wait>(&self) {
-        let mut backoff = Backoff::new();
+        let mut poll = Poll::new();
         while let Some(key) = self.announce::<W>() {
-            if backoff.is_exhausted() {
+            if !poll.pause::<W>() {
                 W::wait(&self.word, key);
-            } else {
-                backoff.snooze();
             }
         }
     }

@@ -59,6 +59,12 @@ pub(super) fn wake_all(word: *const AtomicU32) {
     futex(word, libc::FUTEX_WAKE, i32::MAX as u32, core::ptr::null());
 }
 
+/// Gives up the rest of this thread's time slice if another thread can use the core.
+pub(super) fn yield_now() {
+    // SAFETY: `sched_yield` takes no arguments and cannot fail on Linux.
+    unsafe { libc::sched_yield() };
+}
+
 pub(super) fn now() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.

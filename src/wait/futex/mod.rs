@@ -71,6 +71,36 @@ impl Wait for Futex {
     fn wake_all(word: *const AtomicU32) {
         os::wake_all(word)
     }
+
+    /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.2 µs on the AMD EPYC of
+    /// the README's measurements), then up to 12 yields to the OS scheduler (rounds 3-14), then
+    /// sleeps.
+    ///
+    /// A futex wake-up costs the waker a system call and the sleeper tens of microseconds across
+    /// cores, so a partner that answers within the phase makes the hand-off many times faster.
+    /// The yields matter when the partner waits for this very core (both threads on one core,
+    /// or more threads than cores): it runs at once instead of after a sleep and a wake-up. A
+    /// yield with nobody else to run returns in about 0.6 µs here, so a waiter whose partner is
+    /// elsewhere polls for about 8 µs before it sleeps; the phase is bounded at 7 hints and 12
+    /// system calls whatever the load.
+    #[inline]
+    fn poll_pause(round: u32) -> bool {
+        if round < Self::SPIN_ROUNDS {
+            return super::spin_pause(round, Self::SPIN_ROUNDS);
+        }
+        if round < Self::SPIN_ROUNDS + Self::YIELD_ROUNDS {
+            os::yield_now();
+            return true;
+        }
+        false
+    }
+}
+
+impl Futex {
+    /// Rounds of exponential spinning in [`Wait::poll_pause`]: `2^0 + 2^1 + 2^2` = 7 hints.
+    const SPIN_ROUNDS: u32 = 3;
+    /// Rounds of yielding after the spin.
+    const YIELD_ROUNDS: u32 = 12;
 }
 
 impl WaitTimeout for Futex {

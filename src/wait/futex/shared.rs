@@ -33,6 +33,20 @@ pub(super) fn wake_all(word: *const AtomicU32) {
     atomic_wait::wake_all(as_core(word))
 }
 
+/// Gives up the rest of this thread's time slice if another thread can use the core.
+#[cfg(not(windows))]
+pub(super) fn yield_now() {
+    // SAFETY: `sched_yield` takes no arguments; its only error (none on these systems) is ignored.
+    unsafe { libc::sched_yield() };
+}
+
+/// Gives up the rest of this thread's time slice if another thread can use the core.
+#[cfg(windows)]
+pub(super) fn yield_now() {
+    // SAFETY: `SwitchToThread` takes no arguments; it reports whether another thread ran.
+    unsafe { windows_sys::Win32::System::Threading::SwitchToThread() };
+}
+
 #[cfg(not(windows))]
 pub(super) fn now_from_clock_gettime() -> core::time::Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
