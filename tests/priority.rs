@@ -443,3 +443,75 @@ for_each_backend! {
         send_sync::<sync::PriorityQueue<String, 4>>();
     }
 }
+
+/// Comparisons left before `Touchy::cmp` panics (`usize::MAX`: never).
+static CMP_BUDGET: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// A counted item whose `cmp` panics once `CMP_BUDGET` runs out.
+struct Touchy(Counted);
+impl PartialEq for Touchy {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == CmpOrdering::Equal
+    }
+}
+impl Eq for Touchy {}
+impl PartialOrd for Touchy {
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Touchy {
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        let left = CMP_BUDGET.load(Ordering::Relaxed);
+        if left == 0 {
+            panic!("cmp ran out of budget");
+        }
+        if left != usize::MAX {
+            CMP_BUDGET.store(left - 1, Ordering::Relaxed);
+        }
+        self.0.cmp(&other.0)
+    }
+}
+
+/// A `cmp` that panics in the middle of a push's or a pop's sift loses no item and drops none
+/// twice; the queue stays usable (its lock is released on unwind) and holds every item that was
+/// not popped.
+#[test]
+fn a_panicking_cmp_loses_and_doubles_no_item() {
+    const N: usize = 64;
+    let drops = drop_counters(N + 1);
+    let q = baresync::PriorityQueue::<Touchy, N>::new();
+    let item = |id| {
+        Touchy(Counted {
+            id,
+            drops: drops.clone(),
+        })
+    };
+    for id in 0..N {
+        assert!(q.try_push(item(id)).is_ok());
+    }
+    // Free a slot, then panic in the sift-up of a push of the greatest item.
+    let top = q.try_pop().ok().map(|t| t.0.id);
+    assert_eq!(top, Some(N - 1));
+    CMP_BUDGET.store(2, Ordering::Relaxed);
+    let pushed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.try_push(item(N))));
+    assert!(pushed.is_err(), "the push must panic mid-sift");
+    // Panic in the sift-down of a pop.
+    CMP_BUDGET.store(3, Ordering::Relaxed);
+    let popped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.try_pop().ok()));
+    assert!(popped.is_err(), "the pop must panic mid-sift");
+    CMP_BUDGET.store(usize::MAX, Ordering::Relaxed);
+    // The panicking push stored its item before sifting; the panicking pop had taken the top
+    // item out, which was dropped on unwind. Everything else is still in the queue.
+    let mut left = 0;
+    while q.try_pop().is_ok() {
+        left += 1;
+    }
+    assert_eq!(
+        left,
+        N - 1,
+        "every item that was not popped is still queued"
+    );
+    drop(q);
+    assert_each_dropped_once(&drops);
+}

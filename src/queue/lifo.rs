@@ -3,29 +3,30 @@
 //! A fixed array under the queue's short lock (see `locked.rs`): push and pop are `O(1)` inside
 //! the critical section.
 
+use heapless::Vec;
+
 use super::locked::{Locked, Store, locked_queue_api};
-use super::slots::FixedVec;
 use crate::primitive::const_fn;
 
-impl<T, const N: usize> Store for FixedVec<T, N> {
+impl<T, const N: usize> Store for Vec<T, N> {
     type Item = T;
     const CAPACITY: usize = N;
 
     #[inline]
     fn len(&self) -> usize {
-        FixedVec::len(self)
+        self.as_slice().len()
     }
 
     #[inline]
     fn push(&mut self, item: T) {
-        if FixedVec::push(self, item).is_err() {
+        if Vec::push(self, item).is_err() {
             unreachable!("Locked checks for room before pushing");
         }
     }
 
     #[inline]
     fn pop(&mut self) -> Option<T> {
-        FixedVec::pop(self)
+        Vec::pop(self)
     }
 }
 
@@ -59,7 +60,7 @@ impl<T, const N: usize> Store for FixedVec<T, N> {
 /// assert_eq!(STACK.pop(), Ok(1));
 /// ```
 pub struct LifoQueue<T, const N: usize, W> {
-    inner: Locked<FixedVec<T, N>, W>,
+    inner: Locked<Vec<T, N>, W>,
 }
 
 impl<T, const N: usize, W> LifoQueue<T, N, W> {
@@ -79,7 +80,7 @@ impl<T, const N: usize, W> LifoQueue<T, N, W> {
         pub fn new() -> Self {
             const { assert!(N > 0, "a baresync queue needs a capacity N of at least 1") };
             Self {
-                inner: Locked::new(FixedVec::new()),
+                inner: Locked::new(Vec::new()),
             }
         }
     }

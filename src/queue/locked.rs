@@ -57,8 +57,8 @@ struct State<S> {
 /// A store under a lock, with the two signals and the task counter. See the module docs.
 pub(crate) struct Locked<S, W> {
     state: Mutex<State<S>, W>,
-    not_empty: Signal,
-    not_full: Signal,
+    not_empty: Signal<false>,
+    not_full: Signal<false>,
     tasks: Tasks,
 }
 

@@ -114,7 +114,7 @@ struct Finished {
     /// the number of unfinished tasks.
     done: AtomicUsize,
     /// Joiners sleep here while tasks are unfinished.
-    joiners: Signal,
+    joiners: Signal<false>,
 }
 
 /// A bounded, lock-free FIFO queue for any number of producers and consumers, holding exactly

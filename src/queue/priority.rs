@@ -16,8 +16,9 @@
 
 use core::cmp::Ordering as CmpOrdering;
 
+use heapless::binary_heap::{BinaryHeap, Max};
+
 use super::locked::{Locked, Store, locked_queue_api};
-use super::slots::FixedVec;
 use crate::primitive::const_fn;
 
 /// A heap entry: the item and its push sequence number.
@@ -26,75 +27,47 @@ struct Entry<T> {
     seq: u64,
 }
 
-impl<T: Ord> Entry<T> {
-    /// Whether `self` pops before `other`: greater item, or equal item pushed earlier.
+/// Greater pops first: the greater item, or among equal items the one pushed earlier (smaller
+/// `seq`). Sequence numbers are distinct, so no two entries compare equal.
+impl<T: Ord> Ord for Entry<T> {
     #[inline]
-    fn outranks(&self, other: &Self) -> bool {
-        match self.item.cmp(&other.item) {
-            CmpOrdering::Greater => true,
-            CmpOrdering::Less => false,
-            CmpOrdering::Equal => self.seq < other.seq,
-        }
+    fn cmp(&self, other: &Self) -> CmpOrdering {
+        self.item
+            .cmp(&other.item)
+            .then_with(|| other.seq.cmp(&self.seq))
     }
 }
 
-/// A binary max-heap (by [`Entry::outranks`]) of at most `N` entries.
-///
-/// Invariant: no entry outranks its parent (`entries[i]` does not outrank `entries[(i - 1) / 2]`),
-/// unless a user `cmp` panicked mid-sift, after which the order is unspecified but every item is
-/// still present exactly once.
+impl<T: Ord> PartialOrd for Entry<T> {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Ord> PartialEq for Entry<T> {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == CmpOrdering::Equal
+    }
+}
+
+impl<T: Ord> Eq for Entry<T> {}
+
+/// A binary max-heap of at most `N` entries: `heapless`'s, which moves a hole instead of
+/// swapping (std's `BinaryHeap` algorithm, including the sift to the bottom on pop), and keeps
+/// every item present exactly once if a user `cmp` panics mid-sift.
 pub(crate) struct Heap<T, const N: usize> {
-    entries: FixedVec<Entry<T>, N>,
+    entries: BinaryHeap<Entry<T>, Max, N>,
     next_seq: u64,
 }
 
 impl<T, const N: usize> Heap<T, N> {
     const fn new() -> Self {
         Self {
-            entries: FixedVec::new(),
+            entries: BinaryHeap::new(),
             next_seq: 0,
         }
-    }
-}
-
-impl<T: Ord, const N: usize> Heap<T, N> {
-    /// Moves the entry at `i` up while it outranks its parent.
-    fn sift_up(&mut self, mut i: usize) {
-        let entries = self.entries.as_mut_slice();
-        while i > 0 {
-            let parent = (i - 1) / 2;
-            if !entries[i].outranks(&entries[parent]) {
-                break;
-            }
-            entries.swap(i, parent);
-            i = parent;
-        }
-    }
-
-    /// Restores the heap after the root was replaced by the last entry (a leaf, so usually
-    /// outranked by everything on its way down): moves it down along the path of the better
-    /// children all the way to a leaf, one comparison per level, then up while it outranks its
-    /// parent, usually not at all. About half the comparisons of a plain sift-down, which asks
-    /// at every level whether the moving entry outranks the better child (Floyd's improvement,
-    /// as in std's `BinaryHeap::pop`).
-    fn sift_down_to_bottom(&mut self) {
-        let entries = self.entries.as_mut_slice();
-        let mut i = 0;
-        loop {
-            let left = 2 * i + 1;
-            if left >= entries.len() {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < entries.len() && entries[right].outranks(&entries[left]) {
-                right
-            } else {
-                left
-            };
-            entries.swap(i, child);
-            i = child;
-        }
-        self.sift_up(i);
     }
 }
 
@@ -113,16 +86,10 @@ impl<T: Ord, const N: usize> Store for Heap<T, N> {
         if self.entries.push(Entry { item, seq }).is_err() {
             unreachable!("Locked checks for room before pushing");
         }
-        self.sift_up(self.entries.len() - 1);
     }
 
     fn pop(&mut self) -> Option<T> {
-        let last = self.entries.len().checked_sub(1)?;
-        self.entries.as_mut_slice().swap(0, last);
-        // Removed before sifting: if a user `cmp` panics below, `top` is dropped once, on unwind.
-        let top = self.entries.pop()?;
-        self.sift_down_to_bottom();
-        Some(top.item)
+        self.entries.pop().map(|entry| entry.item)
     }
 }
 
@@ -299,7 +266,7 @@ mod tests {
         // All items equal: pop order must follow seq, which we can observe on the entries.
         let mut last = None;
         while heap.len() > 0 {
-            let top_seq = heap.entries.as_slice()[0].seq;
+            let top_seq = heap.entries.peek().map_or(u64::MAX, |top| top.seq);
             assert!(last.is_none_or(|l| l < top_seq), "seq must ascend");
             last = Some(top_seq);
             heap.pop();

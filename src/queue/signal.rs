@@ -46,6 +46,20 @@
 //! itself again after being woken reads it in S after the notifier's publication and its
 //! re-check sees the change.
 //!
+//! # Asymmetric fences
+//!
+//! On x86-64 a `SeqCst` store is a locked `xchg`, which waits for the line of the slot or the
+//! position to come over from the other core, on every item; a release store drains in the
+//! background. Since publishing happens on every item and sleeping rarely, a backend may move the
+//! whole cost to the sleeper ([`Wait::light_publish`], [`Wait::heavy_fence`]; `Futex` on Linux
+//! with `membarrier`): publishers then store with `Release`, and only a compiler fence keeps
+//! `notify`'s load after that store, while a waiter calls `W::heavy_fence` between its
+//! `fetch_or` and its re-check. That fence runs a full barrier on every running thread, so at
+//! whatever point of the notifier's instruction stream it lands, either the notifier's store is
+//! visible to the re-check, or its load follows the `fetch_or`. Neither loom nor Miri can model
+//! it (both check the `SeqCst` protocol: Miri's `Futex` has no `membarrier`, loom has no `Futex`);
+//! the host suite runs it on every `Futex` test.
+//!
 //! # Polling before sleeping, and polling backends
 //!
 //! Before announcing itself, a waiter re-tries its attempt through a bounded polling phase
@@ -58,6 +72,8 @@
 //! contract). The word is never written. Going through `W::wait` keeps the backend in charge of how to pause
 //! (a yield, a debug check that the caller may block at all).
 
+use core::sync::atomic::compiler_fence;
+
 use crate::primitive::{AtomicU32, Ordering, const_fn, loom_dekker_fence};
 use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
@@ -66,9 +82,10 @@ use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 /// polling backend. Callers still pair it with an Acquire (or `SeqCst`) load on the reading side.
 #[inline]
 pub(crate) fn publish_ordering<W: Wait>() -> Ordering {
-    if W::WAKE_NEEDED {
+    if W::WAKE_NEEDED && !W::light_publish() {
         Ordering::SeqCst
     } else {
+        // A polling backend; or waiters pay for both sides with `W::heavy_fence` (module docs).
         Ordering::Release
     }
 }
@@ -86,12 +103,17 @@ const SLEEPERS: u32 = 1;
 const STEP: u32 = 2;
 
 /// An eventcount: waiters sleep until a notifier reports a change. See the module docs.
-pub(crate) struct Signal {
+///
+/// `LIGHT_PUBLISHERS`: whether notifiers may publish with [`publish_ordering`], which is
+/// `Release` when the backend offers asymmetric fences; waiters then call `W::heavy_fence`
+/// before re-checking. The lock-based queues and `join` publish under a lock or with a `SeqCst`
+/// read-modify-write, so their waiters skip that system call.
+pub(crate) struct Signal<const LIGHT_PUBLISHERS: bool = true> {
     /// `SLEEPERS` flag plus sequence number; see the module docs.
     word: AtomicU32,
 }
 
-impl Signal {
+impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
     const_fn! {
         /// A signal with nobody waiting.
         pub(crate) fn new() -> Self {
@@ -109,6 +131,9 @@ impl Signal {
         // SeqCst: the notifier's load of the Dekker pair (module docs); it follows the caller's
         // SeqCst publication in S. (The fence is loom's stand-in for that order: `primitive.rs`.)
         loom_dekker_fence();
+        // With a light publication (`Wait::light_publish`) only the compiler must keep this
+        // load after the caller's store; the waiters' `heavy_fence` does the rest.
+        compiler_fence(Ordering::SeqCst);
         let word = self.word.load(Ordering::SeqCst);
         if word & SLEEPERS != 0 {
             self.wake_slow::<W>(word);
@@ -139,11 +164,15 @@ impl Signal {
 
     /// Announces a waiter; returns the key to sleep on.
     #[inline]
-    fn prepare(&self) -> u32 {
+    fn prepare<W: Wait>(&self) -> u32 {
         // SeqCst: the waiter's write of the Dekker pair (module docs); the caller's re-check
         // follows it in S. (The fence is loom's stand-in for that order: `primitive.rs`.)
         let key = self.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS;
         loom_dekker_fence();
+        // The waiter's half of an asymmetric fence, for publishers that skipped theirs.
+        if LIGHT_PUBLISHERS {
+            W::heavy_fence();
+        }
         key
     }
 
@@ -164,7 +193,7 @@ impl Signal {
                 // Paused within the polling phase (module docs): nobody has to wake us.
             } else if W::WAKE_NEEDED {
                 polling = false;
-                let key = self.prepare();
+                let key = self.prepare::<W>();
                 payload = match attempt(payload) {
                     Ok(done) => return done,
                     Err(payload) => payload,
@@ -201,7 +230,7 @@ impl Signal {
                 // Paused within the polling phase (module docs).
             } else if W::WAKE_NEEDED {
                 polling = false;
-                let key = self.prepare();
+                let key = self.prepare::<W>();
                 payload = match attempt(payload) {
                     Ok(done) => return Ok(done),
                     Err(payload) => payload,
@@ -238,7 +267,7 @@ mod tests {
     }
 
     fn handoff<W: Wait>() {
-        let signal = Signal::new();
+        let signal: Signal = Signal::new();
         let flag = AtomicU32::new(0);
         std::thread::scope(|s| {
             s.spawn(|| signal.block::<W, _, _>((), |()| ready(&flag)));
@@ -256,10 +285,10 @@ mod tests {
 
     #[test]
     fn notify_without_sleepers_leaves_the_word_alone() {
-        let signal = Signal::new();
+        let signal: Signal = Signal::new();
         signal.notify::<Futex>();
         assert_eq!(signal.word.load(Ordering::Relaxed), 0);
-        let key = signal.prepare();
+        let key = signal.prepare::<Futex>();
         assert_eq!(key, SLEEPERS);
         signal.notify::<Futex>();
         assert_eq!(
@@ -271,7 +300,7 @@ mod tests {
 
     #[test]
     fn block_until_times_out_with_the_payload() {
-        let signal = Signal::new();
+        let signal: Signal = Signal::new();
         let deadline = Deadline::<MonotonicClock>::after(Duration::from_millis(5));
         let r: Result<(), u8> = signal.block_until::<Futex, _, _>(7, &deadline, Err);
         assert_eq!(r, Err(7));

@@ -5,8 +5,8 @@
 //!   who may touch which slot when, and each call site says why it holds that right. A slot carries
 //!   a `stamp` of type `S` next to its value: `AtomicUsize` for the MPMC queue (the per-slot
 //!   sequence number), `()` for the SPSC queue.
-//! - [`FixedVec`] is an owned, fixed-capacity vector for the lock-based queues: all its methods
-//!   are safe because `&mut self` proves exclusive access (the queue's lock provides it).
+//!
+//! The lock-based queues keep their items in `heapless` containers (`BinaryHeap`, `Vec`).
 
 use core::mem::MaybeUninit;
 
@@ -149,108 +149,5 @@ impl<T, S, const N: usize> Ring<T, S, N> {
         self.slots[index]
             .value
             .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
-    }
-}
-
-/// An owned vector of at most `N` items; all methods are safe (`&mut self` is exclusivity).
-///
-/// Invariant: `items[..len]` are initialized, `items[len..]` are not.
-pub(crate) struct FixedVec<T, const N: usize> {
-    len: usize,
-    items: [MaybeUninit<T>; N],
-}
-
-impl<T, const N: usize> FixedVec<T, N> {
-    /// An empty vector.
-    pub(crate) const fn new() -> Self {
-        Self {
-            len: 0,
-            items: [const { MaybeUninit::uninit() }; N],
-        }
-    }
-
-    /// The number of items.
-    #[inline]
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Appends `value`, or hands it back when the vector holds `N` items.
-    #[inline]
-    pub(crate) fn push(&mut self, value: T) -> Result<(), T> {
-        match self.items.get_mut(self.len) {
-            Some(slot) => {
-                slot.write(value);
-                self.len += 1;
-                Ok(())
-            }
-            None => Err(value),
-        }
-    }
-
-    /// Removes and returns the last item.
-    #[inline]
-    pub(crate) fn pop(&mut self) -> Option<T> {
-        self.len = self.len.checked_sub(1)?;
-        // SAFETY: `items[len]` was initialized (it was below the old `len`), and lowering `len`
-        // first marks it uninitialized, so it is read exactly once.
-        Some(unsafe { self.items[self.len].assume_init_read() })
-    }
-
-    /// The items, in order.
-    #[cfg(test)]
-    pub(crate) fn as_slice(&self) -> &[T] {
-        // SAFETY: `items[..len]` are initialized (the invariant), and `MaybeUninit<T>` has the
-        // layout of `T`.
-        unsafe { core::slice::from_raw_parts(self.items.as_ptr().cast::<T>(), self.len) }
-    }
-
-    /// The items, mutably (to reorder them; the length cannot change through a slice).
-    #[inline]
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [T] {
-        // SAFETY: as in `as_slice`; `&mut self` makes the borrow unique.
-        unsafe { core::slice::from_raw_parts_mut(self.items.as_mut_ptr().cast::<T>(), self.len) }
-    }
-}
-
-impl<T, const N: usize> Drop for FixedVec<T, N> {
-    fn drop(&mut self) {
-        let live: *mut [T] = self.as_mut_slice();
-        // Mark the items gone first: if one of their destructors panics, the rest are still
-        // dropped by `drop_in_place` and none is dropped twice.
-        self.len = 0;
-        // SAFETY: `live` covers exactly the initialized items, and `len = 0` means nothing else
-        // will read or drop them.
-        unsafe { core::ptr::drop_in_place(live) };
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::rc::Rc;
-
-    #[test]
-    fn fixed_vec_holds_exactly_n_and_drops_the_rest() {
-        let marker = Rc::new(());
-        let mut v: FixedVec<Rc<()>, 3> = FixedVec::new();
-        for _ in 0..3 {
-            v.push(marker.clone()).unwrap();
-        }
-        assert!(
-            v.push(marker.clone()).is_err(),
-            "a fourth item must be refused"
-        );
-        assert_eq!(Rc::strong_count(&marker), 4);
-        drop(v.pop());
-        assert_eq!(v.len(), 2);
-        v.as_mut_slice().swap(0, 1);
-        assert_eq!(v.as_slice().len(), 2);
-        drop(v);
-        assert_eq!(
-            Rc::strong_count(&marker),
-            1,
-            "every item dropped exactly once"
-        );
     }
 }

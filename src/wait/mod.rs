@@ -152,6 +152,26 @@ pub trait Wait {
     fn poll_pause(round: u32) -> bool {
         spin_pause(round, 6)
     }
+
+    /// Whether a queue's publisher may skip the hardware store-load fence between publishing an
+    /// item (or a free slot) and checking for sleepers, ordering the two with a compiler fence
+    /// only. Called on every push and pop, so it must be cheap.
+    ///
+    /// The default, `false`, keeps the portable protocol: the publishing store is `SeqCst`. A
+    /// backend returns `true` only if its [`heavy_fence`](Self::heavy_fence) is an asymmetric
+    /// fence: once this has returned `true` on any thread, every later `heavy_fence` must execute
+    /// a full memory barrier on every thread of the program, as Linux's
+    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the [`Futex`] backend on Linux). Get
+    /// this wrong and a waiter can sleep through an item.
+    #[inline]
+    fn light_publish() -> bool {
+        false
+    }
+
+    /// Called by a queue's waiter between announcing itself and re-checking, right before it
+    /// sleeps; see [`light_publish`](Self::light_publish). The default does nothing.
+    #[inline]
+    fn heavy_fence() {}
 }
 
 /// The default [`Wait::poll_pause`]: `2^round` spin hints while `round < rounds`, then `false`.

@@ -79,6 +79,17 @@ impl Wait for Faulty {
         stall();
         Futex::wake_all(word);
     }
+
+    // The queues' asymmetric fence (membarrier on Linux), with a stall before the barrier so
+    // publishers run between a waiter's announcement and its fence.
+    fn light_publish() -> bool {
+        Futex::light_publish()
+    }
+
+    fn heavy_fence() {
+        stall();
+        Futex::heavy_fence();
+    }
 }
 
 impl WaitTimeout for Faulty {

@@ -23,13 +23,16 @@ fn futex(word: *const AtomicU32, op: libc::c_int, val: u32, timeout: *const libc
     // `timeout` is null or points at a live timespec. `uaddr2` and `val3` are ignored by these ops
     // except `val3` for the BITSET ops, which we pass as MATCH_ANY.
     unsafe {
+        // The kernel's argument types exactly (`uint32_t *uaddr`, `int`, `uint32_t`,
+        // `const struct timespec *`, `uint32_t *uaddr2`, `uint32_t`): the call is variadic, so
+        // nothing converts them (and Miri checks them).
         libc::syscall(
             libc::SYS_futex,
-            word,
+            word.cast::<u32>().cast_mut(),
             op | libc::FUTEX_PRIVATE_FLAG,
             val,
             timeout,
-            core::ptr::null::<u32>(),
+            core::ptr::null_mut::<u32>(),
             FUTEX_BITSET_MATCH_ANY,
         )
     }

@@ -19,6 +19,10 @@ use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod shared;
 
+// Miri cannot run `membarrier`; there the publishers keep their `SeqCst` stores.
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+mod membarrier;
+
 #[cfg_attr(any(target_os = "linux", target_os = "android"), path = "linux.rs")]
 #[cfg_attr(target_vendor = "apple", path = "macos.rs")]
 #[cfg_attr(windows, path = "windows.rs")]
@@ -93,6 +97,23 @@ impl Wait for Futex {
             return true;
         }
         false
+    }
+
+    /// `true` on Linux once the process is registered for `membarrier` (at the first call).
+    #[inline]
+    fn light_publish() -> bool {
+        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+        return membarrier::light_publish();
+        #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
+        return false;
+    }
+
+    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` on Linux, once registered; a few
+    /// microseconds, paid only by a queue waiter that is about to sleep.
+    #[inline]
+    fn heavy_fence() {
+        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+        membarrier::heavy_fence();
     }
 }
 

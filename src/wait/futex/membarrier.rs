@@ -1,0 +1,82 @@
+//! Asymmetric fences on Linux: `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`.
+//!
+//! A queue's publisher stores a position and then loads the signal word to see whether anyone
+//! sleeps; a waiter announces itself on the signal word and then re-loads the position. Each
+//! side needs a store-load (full) fence between its two steps, or both can miss the other's
+//! store and the waiter sleeps through the item (see `queue/signal.rs`). Publishing happens on
+//! every item and sleeping rarely, so the fence is split unevenly: the publisher gets a compiler
+//! fence only, and the waiter, right before it re-checks, asks the kernel to run a full memory
+//! barrier on every thread of the process that is running at that moment (a thread that is not
+//! running passes one when it is switched back in). Whichever point of the publisher's
+//! instruction stream that barrier lands on, either its store is visible to the waiter's re-check
+//! or its load comes after the waiter's announcement. The same split is known as an asymmetric
+//! fence (Folly's `asymmetricHeavyBarrier`, liburcu's `urcu-memb` flavour).
+//!
+//! The expedited command needs a one-time registration per process. The first publisher to ask
+//! makes it; until it has succeeded, and for good if the kernel refuses it (older than 4.14, or
+//! a seccomp filter), publishers keep their `SeqCst` stores and waiters skip the system call.
+
+use core::sync::atomic::{AtomicU8, Ordering};
+
+/// Not asked yet.
+const UNKNOWN: u8 = 0;
+/// Registered: publishers may use compiler fences; waiters must call `heavy_fence`.
+const ENABLED: u8 = 1;
+/// Refused by the kernel: every publisher uses `SeqCst`.
+const DISABLED: u8 = 2;
+
+/// Moves once, from `UNKNOWN` to `ENABLED` or `DISABLED`.
+static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+// From the kernel's `uapi/linux/membarrier.h` (the `libc` crate does not define them).
+const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
+const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+
+fn membarrier(cmd: libc::c_int) -> bool {
+    // SAFETY: `membarrier(cmd, flags, cpu_id)` reads no memory of ours; an unknown command or a
+    // kernel without the call fails with an error code, which we report.
+    unsafe { libc::syscall(libc::SYS_membarrier, cmd, 0 as libc::c_uint, 0 as libc::c_int) == 0 }
+}
+
+/// Whether publishers may order their store before the signal load with a compiler fence only.
+#[inline]
+pub(super) fn light_publish() -> bool {
+    // Relaxed: the state only says which of two correct protocols to use, and it changes once:
+    // `ENABLED` or `DISABLED`, once seen, is final, and `UNKNOWN` sends the caller to `register`,
+    // whose read-modify-write reads the final value if there is one. A publisher that sees
+    // `ENABLED` relies on every waiter's `heavy_fence`, which therefore sees `ENABLED` too.
+    match STATE.load(Ordering::Relaxed) {
+        ENABLED => true,
+        DISABLED => false,
+        _ => register(),
+    }
+}
+
+/// Registers the process for expedited barriers; returns whether that worked.
+#[cold]
+fn register() -> bool {
+    let state = if membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) {
+        ENABLED
+    } else {
+        DISABLED
+    };
+    // Relaxed: as in `light_publish`. Another thread may have registered first: keep its result.
+    match STATE.compare_exchange(UNKNOWN, state, Ordering::Relaxed, Ordering::Relaxed) {
+        Ok(_) => state == ENABLED,
+        Err(first) => first == ENABLED,
+    }
+}
+
+/// The waiter's half: a full barrier on every running thread of the process, if any publisher
+/// may be using the light half.
+#[inline]
+pub(super) fn heavy_fence() {
+    // `light_publish` returns `ENABLED` or `DISABLED` only once the state holds it for good, or
+    // reads the state with a read-modify-write (`register`): if any publisher has seen `ENABLED`,
+    // so do we. A waiter that registers the process itself fences as well, for publishers that
+    // see its registration right away.
+    if light_publish() {
+        let ok = membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
+        debug_assert!(ok, "membarrier failed after a successful registration");
+    }
+}
