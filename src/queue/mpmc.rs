@@ -459,7 +459,8 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
         // store below.
         unsafe { self.slots.write(index, item) };
         // Release: pairs with the Acquire stamp load in `claim_pop`, so the item is written before
-        // it is read. SeqCst when a sleeping popper may need waking (signal contract).
+        // it is read. SeqCst when a sleeping popper may need waking (signal contract), unless
+        // the backend's asymmetric fence stands in for it (`publish_ordering`).
         self.slots
             .stamp(index)
             .store(Self::lap(claim.pos) + FULL, publish_ordering::<W>());
@@ -475,7 +476,8 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
         // reads it, and no push writes the slot before the store below frees it.
         let item = unsafe { self.slots.read(index) };
         // Release: pairs with the Acquire stamp load in `claim_push`, so the item is read before
-        // the slot is overwritten. SeqCst when a sleeping pusher may need waking.
+        // the slot is overwritten. SeqCst when a sleeping pusher may need waking, unless the
+        // backend's asymmetric fence stands in for it (`publish_ordering`).
         self.slots.stamp(index).store(
             Self::lap(claim.pos).wrapping_add(Self::ONE_LAP),
             publish_ordering::<W>(),

@@ -365,7 +365,8 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
         // Acquire load of `head` that showed the room (now or when the copy was taken).
         unsafe { self.slots.write(Self::index(tail), item) };
         // Release: pairs with the consumer's Acquire load of `tail`, so the item is written before
-        // the position is seen. SeqCst when a sleeping consumer may need waking (signal contract).
+        // the position is seen. SeqCst when a sleeping consumer may need waking (signal
+        // contract), unless the backend's asymmetric fence stands in for it (`publish_ordering`).
         side.tail.store(Self::next(tail), publish_ordering::<W>());
         self.shared.not_empty.notify::<W>();
         Ok(())
@@ -423,7 +424,8 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
         // slot until the store below moves `head` past it.
         let item = unsafe { self.slots.read(Self::index(head)) };
         // Release: pairs with the producer's Acquire load of `head`: our read of the slot
-        // happens-before it is overwritten. SeqCst when a sleeping producer may need waking.
+        // happens-before it is overwritten. SeqCst when a sleeping producer may need waking,
+        // unless the backend's asymmetric fence stands in for it (`publish_ordering`).
         self.consumer
             .head
             .store(Self::next(head), publish_ordering::<W>());
