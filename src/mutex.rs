@@ -221,15 +221,13 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
     #[cold]
     fn lock_contended(&self) {
         if !W::WAKE_NEEDED {
-            // Polling backend: nobody needs waking, so the word never becomes CONTENDED.
+            // Polling backend: nobody needs waking, so the word never becomes CONTENDED, and
+            // `W::wait` is itself the bounded backoff pause while it holds LOCKED.
             loop {
-                let state = self.spin();
-                if state == UNLOCKED {
-                    if self.acquire() {
-                        return;
-                    }
-                } else {
-                    W::wait(&self.state, state);
+                W::wait(&self.state, LOCKED);
+                // Relaxed: a hint; `acquire` decides, with Acquire.
+                if self.state.load(Ordering::Relaxed) == UNLOCKED && self.acquire() {
+                    return;
                 }
             }
         }

@@ -188,17 +188,17 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
     ) -> R {
         let mut poll = Poll::new();
         let mut polling = true;
+        // The key of an announcement whose re-check failed: the next step is to sleep on it.
+        // One call site for `attempt`, since it is inlined: pause or announce or sleep, then try.
+        let mut announced = None;
         loop {
-            if polling && poll.pause::<W>() {
+            if let Some(key) = announced.take() {
+                W::wait(&self.word, key);
+            } else if polling && poll.pause::<W>() {
                 // Paused within the polling phase (module docs): nobody has to wake us.
             } else if W::WAKE_NEEDED {
                 polling = false;
-                let key = self.prepare::<W>();
-                payload = match attempt(payload) {
-                    Ok(done) => return done,
-                    Err(payload) => payload,
-                };
-                W::wait(&self.word, key);
+                announced = Some(self.prepare::<W>());
             } else {
                 // Polling backend: its bounded `wait` is the pause (module docs).
                 polling = false;
@@ -222,22 +222,20 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
     ) -> Result<R, X> {
         let mut poll = Poll::new();
         let mut polling = true;
+        // As in `block`.
+        let mut announced = None;
         loop {
-            if deadline.remaining().is_none() {
-                return Err(payload);
-            }
-            if polling && poll.pause::<W>() {
-                // Paused within the polling phase (module docs).
-            } else if W::WAKE_NEEDED {
-                polling = false;
-                let key = self.prepare::<W>();
-                payload = match attempt(payload) {
-                    Ok(done) => return Ok(done),
-                    Err(payload) => payload,
-                };
+            if let Some(key) = announced.take() {
                 if !wait_until::<W>(&self.word, key, deadline) {
                     return Err(payload);
                 }
+            } else if deadline.remaining().is_none() {
+                return Err(payload);
+            } else if polling && poll.pause::<W>() {
+                // Paused within the polling phase (module docs).
+            } else if W::WAKE_NEEDED {
+                polling = false;
+                announced = Some(self.prepare::<W>());
             } else {
                 // Polling backend: its bounded `wait` is the pause (module docs).
                 polling = false;
