@@ -176,6 +176,27 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
         key
     }
 
+    /// The step before a waiter's next attempt, unless it has a key to sleep on: a pause while
+    /// the polling phase lasts (`poll` is `None` once it is over), then an announcement, whose
+    /// key it returns; on a polling backend, the backend's bounded `wait` as the pause.
+    #[inline]
+    fn pause_or_announce<W: Wait>(&self, poll: &mut Option<Poll>) -> Option<u32> {
+        if let Some(phase) = poll {
+            if phase.pause::<W>() {
+                // Paused within the polling phase (module docs): nobody has to wake us.
+                return None;
+            }
+            *poll = None;
+        }
+        if W::WAKE_NEEDED {
+            Some(self.prepare::<W>())
+        } else {
+            // Polling backend: its bounded `wait` is the pause (module docs).
+            W::wait(&self.word, self.word.load(Ordering::Relaxed));
+            None
+        }
+    }
+
     /// Blocks until `attempt` succeeds, re-trying it after every possible change.
     ///
     /// `attempt` takes the caller's payload (the item of a push, `()` for a pop) and hands it back
@@ -186,23 +207,15 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
         mut payload: X,
         mut attempt: impl FnMut(X) -> Result<R, X>,
     ) -> R {
-        let mut poll = Poll::new();
-        let mut polling = true;
+        let mut poll = Some(Poll::new());
         // The key of an announcement whose re-check failed: the next step is to sleep on it.
         // One call site for `attempt`, since it is inlined: pause or announce or sleep, then try.
         let mut announced = None;
         loop {
             if let Some(key) = announced.take() {
                 W::wait(&self.word, key);
-            } else if polling && poll.pause::<W>() {
-                // Paused within the polling phase (module docs): nobody has to wake us.
-            } else if W::WAKE_NEEDED {
-                polling = false;
-                announced = Some(self.prepare::<W>());
             } else {
-                // Polling backend: its bounded `wait` is the pause (module docs).
-                polling = false;
-                W::wait(&self.word, self.word.load(Ordering::Relaxed));
+                announced = self.pause_or_announce::<W>(&mut poll);
             }
             payload = match attempt(payload) {
                 Ok(done) => return done,
@@ -220,8 +233,7 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
         deadline: &Deadline<W::Clock>,
         mut attempt: impl FnMut(X) -> Result<R, X>,
     ) -> Result<R, X> {
-        let mut poll = Poll::new();
-        let mut polling = true;
+        let mut poll = Some(Poll::new());
         // As in `block`.
         let mut announced = None;
         loop {
@@ -231,15 +243,8 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
                 }
             } else if deadline.remaining().is_none() {
                 return Err(payload);
-            } else if polling && poll.pause::<W>() {
-                // Paused within the polling phase (module docs).
-            } else if W::WAKE_NEEDED {
-                polling = false;
-                announced = Some(self.prepare::<W>());
             } else {
-                // Polling backend: its bounded `wait` is the pause (module docs).
-                polling = false;
-                W::wait(&self.word, self.word.load(Ordering::Relaxed));
+                announced = self.pause_or_announce::<W>(&mut poll);
             }
             payload = match attempt(payload) {
                 Ok(done) => return Ok(done),
