@@ -28,7 +28,7 @@ use core::ops::{Deref, DerefMut};
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, UnsafeCell, const_fn};
-use crate::wait::{Backoff, Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
@@ -163,22 +163,6 @@ impl<T: ?Sized, W> Mutex<T, W> {
     #[inline]
     fn acquire_or_announce(&self) -> bool {
         self.state.swap(CONTENDED, Ordering::Acquire) == UNLOCKED
-    }
-
-    /// Spins briefly while the lock is held by a running holder; returns the last state seen.
-    ///
-    /// Stops at once on `CONTENDED`: someone already sleeps, so spinning would only delay them.
-    /// Used by polling backends, whose `wait` is the pause between two spins.
-    #[inline]
-    fn spin(&self) -> u32 {
-        let mut backoff = Backoff::new();
-        loop {
-            let state = self.state.load(Ordering::Relaxed);
-            if state != LOCKED || backoff.is_exhausted() {
-                return state;
-            }
-            backoff.snooze();
-        }
     }
 }
 
@@ -329,22 +313,25 @@ impl<T: ?Sized, W: WaitTimeout> Mutex<T, W> {
             return Some(MutexGuard::new(self));
         }
         let deadline = Deadline::<W::Clock>::after(timeout);
-        let mut state = self.spin();
-        if state == UNLOCKED && self.acquire() {
-            return Some(MutexGuard::new(self));
-        }
-        loop {
-            if !W::WAKE_NEEDED {
-                if state == UNLOCKED {
-                    if self.acquire() {
-                        return Some(MutexGuard::new(self));
-                    }
-                } else if !wait_until::<W>(&self.state, state, &deadline) {
+        if !W::WAKE_NEEDED {
+            // Polling backend: as in `lock_contended`, with a deadline.
+            loop {
+                if !wait_until::<W>(&self.state, LOCKED, &deadline) {
                     return None;
                 }
-                state = self.state.load(Ordering::Relaxed);
-                continue;
+                // Relaxed: a hint; `acquire` decides, with Acquire.
+                if self.state.load(Ordering::Relaxed) == UNLOCKED && self.acquire() {
+                    return Some(MutexGuard::new(self));
+                }
             }
+        }
+        // As in `lock_contended`, with a deadline on the sleep.
+        let mut woken = false;
+        loop {
+            let state = match self.poll(woken) {
+                Polled::Taken => return Some(MutexGuard::new(self)),
+                Polled::Held(state) => state,
+            };
             if state != CONTENDED && self.acquire_or_announce() {
                 return Some(MutexGuard::new(self));
             }
@@ -352,7 +339,7 @@ impl<T: ?Sized, W: WaitTimeout> Mutex<T, W> {
                 // The word may stay CONTENDED with nobody asleep: the holder pays one spare wake.
                 return None;
             }
-            state = self.spin();
+            woken = true;
         }
     }
 }

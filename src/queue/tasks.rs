@@ -29,7 +29,7 @@ use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
 use crate::queue::TaskDoneError;
-use crate::wait::{Backoff, Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
 
 /// Bit 0: a joiner may be asleep on the word.
 const JOIN_WAITERS: u32 = 1;
@@ -132,30 +132,39 @@ impl Tasks {
         }
     }
 
+    /// Whether no task is unfinished. Acquire: as in `announce`.
+    #[inline]
+    fn all_done(&self) -> bool {
+        self.word.load(Ordering::Acquire) >> 1 == 0
+    }
+
     /// Blocks until no task is unfinished.
     pub(crate) fn join<W: Wait>(&self) {
+        // Poll before announcing (see `Wait::poll_pause`): while the joiner only polls,
+        // `JOIN_WAITERS` stays clear and the last `task_done` makes no wake call.
         let mut poll = Poll::new();
+        while !self.all_done() && poll.pause::<W>() {}
         while let Some(key) = self.announce::<W>() {
-            if !poll.pause::<W>() {
-                W::wait(&self.word, key);
-            }
+            W::wait(&self.word, key);
         }
     }
 
     /// Blocks until no task is unfinished or `timeout` has passed; `true` when none is left.
     pub(crate) fn join_timeout<W: WaitTimeout>(&self, timeout: Duration) -> bool {
         let deadline = Deadline::<W::Clock>::after(timeout);
-        let mut backoff = Backoff::new();
-        while let Some(key) = self.announce::<W>() {
-            if backoff.is_exhausted() {
-                if !wait_until::<W>(&self.word, key, &deadline) {
-                    // A last look: the final `task_done` may have landed as time ran out.
-                    return self.word.load(Ordering::Acquire) >> 1 == 0;
-                }
-            } else if deadline.remaining().is_none() {
+        let mut poll = Poll::new();
+        while !self.all_done() {
+            if deadline.remaining().is_none() {
                 return false;
-            } else {
-                backoff.snooze();
+            }
+            if !poll.pause::<W>() {
+                break;
+            }
+        }
+        while let Some(key) = self.announce::<W>() {
+            if !wait_until::<W>(&self.word, key, &deadline) {
+                // A last look: the final `task_done` may have landed as time ran out.
+                return self.all_done();
             }
         }
         true

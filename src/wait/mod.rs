@@ -105,7 +105,7 @@ pub use crate::primitive::AtomicU32;
 
 use core::time::Duration;
 
-use crate::primitive::spin_hint;
+pub(crate) use spin::spin_pause;
 
 /// A way to block until a 32-bit word changes, and to wake those blocked on it.
 ///
@@ -172,28 +172,6 @@ pub trait Wait {
     /// sleeps; see [`light_publish`](Self::light_publish). The default does nothing.
     #[inline]
     fn heavy_fence() {}
-}
-
-/// The default [`Wait::poll_pause`]: `2^round` spin hints while `round < rounds`, then `false`.
-///
-/// Under `cfg(loom)`, one scheduling point and no more rounds: loom explores schedules, not
-/// time, and the sleeping path is the protocol under test.
-#[inline]
-pub(crate) fn spin_pause(round: u32, rounds: u32) -> bool {
-    if cfg!(loom) {
-        if round == 0 {
-            spin_hint();
-            return true;
-        }
-        return false;
-    }
-    if round >= rounds {
-        return false;
-    }
-    for _ in 0..1u32 << round.min(16) {
-        spin_hint();
-    }
-    true
 }
 
 /// A caller's progress through the polling phase of one wait (see [`Wait::poll_pause`]).

@@ -42,23 +42,13 @@ impl Backoff {
     /// Spins for the current step, then doubles the next one (up to the bound).
     #[inline]
     pub fn snooze(&mut self) {
-        // loom explores schedules, not time: one scheduling point per snooze, and the first one
-        // exhausts the backoff, so callers reach their sleeping path (the protocol under test)
-        // without dozens of yields that only multiply the states loom must visit.
-        #[cfg(loom)]
-        {
-            spin_hint();
-            self.shift = Self::MAX_SHIFT;
-        }
-        #[cfg(not(loom))]
-        {
-            for _ in 0..1u32 << self.shift {
-                spin_hint();
-            }
-            if self.shift < Self::MAX_SHIFT {
-                self.shift += 1;
-            }
-        }
+        spin_step(self.shift);
+        // loom: the first step exhausts the backoff (see `spin_step`).
+        self.shift = if cfg!(loom) {
+            Self::MAX_SHIFT
+        } else {
+            (self.shift + 1).min(Self::MAX_SHIFT)
+        };
     }
 
     /// Whether the bound has been reached: a caller that can sleep should do so now.
@@ -66,6 +56,35 @@ impl Backoff {
     pub fn is_exhausted(&self) -> bool {
         self.shift >= Self::MAX_SHIFT
     }
+}
+
+/// One step of a spin ramp: `2^shift` spin hints, the step of [`Backoff`] and of
+/// [`spin_pause`].
+///
+/// Under `cfg(loom)`, one scheduling point whatever the step: loom explores schedules, not time,
+/// and callers then end their ramp after the first step, so they reach their sleeping path (the
+/// protocol under test) without dozens of yields that only multiply the states loom must visit.
+#[inline]
+fn spin_step(shift: u32) {
+    if cfg!(loom) {
+        spin_hint();
+        return;
+    }
+    for _ in 0..1u32 << shift.min(16) {
+        spin_hint();
+    }
+}
+
+/// The default [`Wait::poll_pause`](super::Wait::poll_pause): step `round` of a spin ramp of
+/// `rounds` steps, then `false` (under loom, after the first step: see `spin_step`).
+#[inline]
+pub(crate) fn spin_pause(round: u32, rounds: u32) -> bool {
+    let rounds = if cfg!(loom) { rounds.min(1) } else { rounds };
+    if round >= rounds {
+        return false;
+    }
+    spin_step(round);
+    true
 }
 
 /// The spinning backend: waiters poll the word with [`Backoff`]; waking costs nothing.
