@@ -29,7 +29,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Forever, Limit, Poll, Wait, WaitTimeout};
 
 const COUNT_MASK: u32 = 0xFFFF;
 const BROKEN: u32 = 1 << 16;
@@ -346,6 +346,12 @@ impl<W: Wait> Barrier<W> {
     /// });
     /// ```
     pub fn checked_wait(&self) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        self.wait_until(&Forever)
+    }
+
+    /// The one wait of `checked_wait` and `wait_timeout`: arrives, then waits until the
+    /// generation completes or breaks, or `limit` expires (never for `Forever`), which breaks it.
+    fn wait_until<L: Limit<W>>(&self, limit: &L) -> Result<BarrierWaitResult, BrokenBarrierError> {
         let Arrival::Waiting(word) = self.arrive()? else {
             return Ok(BarrierWaitResult(true));
         };
@@ -357,16 +363,33 @@ impl<W: Wait> Barrier<W> {
             if let Some(result) = self.outcome(generation) {
                 return result;
             }
-            if poll.pause::<W>() {
+            if poll.pause::<W, L>(limit) {
                 continue;
+            }
+            if limit.expired() {
+                return self.time_out(generation);
             }
             let word = self.word.load(Ordering::Relaxed);
             if word & GENERATION_MASK == generation
                 && word & BROKEN == 0
                 && let Some(word) = self.announce(word)
+                && !limit.sleep(&self.word, word)
             {
-                W::wait(&self.word, word);
+                return self.time_out(generation);
             }
+        }
+    }
+
+    /// Breaks the generation and leaves it, unless it completed or broke first.
+    fn time_out(&self, generation: u32) -> Result<BarrierWaitResult, BrokenBarrierError> {
+        let old = self.update(|word| {
+            (word & GENERATION_MASK == generation && word & BROKEN == 0)
+                .then(|| ((word | BROKEN) & !SLEEPERS) - 1)
+        });
+        match old {
+            Some(_) => Err(BrokenBarrierError),
+            // Completed or broken meanwhile: decided as for any waiter.
+            None => self.outcome(generation).unwrap_or(Err(BrokenBarrierError)),
         }
     }
 
@@ -428,39 +451,7 @@ impl<W: WaitTimeout> Barrier<W> {
     /// assert!(b.is_broken());
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> Result<BarrierWaitResult, BrokenBarrierError> {
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        let Arrival::Waiting(word) = self.arrive()? else {
-            return Ok(BarrierWaitResult(true));
-        };
-        let generation = word & GENERATION_MASK;
-        loop {
-            if let Some(result) = self.outcome(generation) {
-                return result;
-            }
-            let word = self.word.load(Ordering::Relaxed);
-            if word & GENERATION_MASK != generation || word & BROKEN != 0 {
-                continue;
-            }
-            let Some(word) = self.announce(word) else {
-                continue;
-            };
-            if !wait_until::<W>(&self.word, word, &deadline) {
-                return self.time_out(generation);
-            }
-        }
-    }
-
-    /// Breaks the generation and leaves it, unless it completed or broke first.
-    fn time_out(&self, generation: u32) -> Result<BarrierWaitResult, BrokenBarrierError> {
-        let old = self.update(|word| {
-            (word & GENERATION_MASK == generation && word & BROKEN == 0)
-                .then(|| ((word | BROKEN) & !SLEEPERS) - 1)
-        });
-        match old {
-            Some(_) => Err(BrokenBarrierError),
-            // Completed or broken meanwhile: decided as for any waiter.
-            None => self.outcome(generation).unwrap_or(Err(BrokenBarrierError)),
-        }
+        self.wait_until(&Deadline::<W::Clock>::after(timeout))
     }
 }
 

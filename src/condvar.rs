@@ -49,7 +49,7 @@ use core::time::Duration;
 
 use crate::mutex::MutexGuard;
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Forever, Limit, Poll, Wait, WaitTimeout};
 
 const WAITERS_MASK: u32 = 0xFF;
 /// The sticky "many waiters" count.
@@ -180,12 +180,12 @@ impl<W: Wait> Condvar<W> {
             });
     }
 
-    /// Returns once the sequence differs from the one in `registered` (a notification): polls
-    /// first, then announces itself with `SLEEPERS` and calls `sleep(word)`, which blocks while
-    /// the condvar's word holds `word` (see the module docs). Returns `false` as soon as `sleep`
-    /// does (a timed wait's deadline has passed).
+    /// Returns `true` once the sequence differs from the one in `registered` (a notification):
+    /// polls first, then announces itself with `SLEEPERS` and sleeps on the word until it changes
+    /// (see the module docs). Returns `false` once `limit` has expired (never for `Forever`),
+    /// without announcing itself after that.
     #[inline]
-    fn await_notification(&self, registered: u32, mut sleep: impl FnMut(u32) -> bool) -> bool {
+    fn await_notification<L: Limit<W>>(&self, registered: u32, limit: &L) -> bool {
         let mut poll = Poll::new();
         loop {
             // Relaxed: see the module docs.
@@ -193,8 +193,11 @@ impl<W: Wait> Condvar<W> {
             if now & SEQ_MASK != registered & SEQ_MASK {
                 return true;
             }
-            if poll.pause::<W>() {
+            if poll.pause::<W, L>(limit) {
                 continue;
+            }
+            if limit.expired() {
+                return false;
             }
             let key = now | SLEEPERS;
             // Announce the sleeper; on failure the word changed: look again. Relaxed: see the
@@ -208,10 +211,26 @@ impl<W: Wait> Condvar<W> {
             {
                 continue;
             }
-            if !sleep(if W::WAKE_NEEDED { key } else { now }) {
+            if !limit.sleep(&self.word, if W::WAKE_NEEDED { key } else { now }) {
                 return false;
             }
         }
+    }
+
+    /// The one wait of `wait`, `wait_timeout` and `wait_timeout_while`: registers, unlocks,
+    /// awaits a notification within `limit`, re-locks. Returns the guard and whether it was
+    /// notified (always, for `Forever`).
+    fn wait_until<'a, T: ?Sized, L: Limit<W>>(
+        &self,
+        guard: MutexGuard<'a, T, W>,
+        limit: &L,
+    ) -> (MutexGuard<'a, T, W>, bool) {
+        let mutex = guard.mutex();
+        let (counted, registered) = self.register();
+        guard.unlock_for_wait();
+        let notified = self.await_notification(registered, limit);
+        self.deregister(counted);
+        (mutex.lock(), notified)
     }
 
     /// Blocks until this condvar is notified, releasing `guard`'s mutex meanwhile and re-locking
@@ -241,15 +260,7 @@ impl<W: Wait> Condvar<W> {
     /// });
     /// ```
     pub fn wait<'a, T: ?Sized>(&self, guard: MutexGuard<'a, T, W>) -> MutexGuard<'a, T, W> {
-        let mutex = guard.mutex();
-        let (counted, registered) = self.register();
-        guard.unlock_for_wait();
-        self.await_notification(registered, |key| {
-            W::wait(&self.word, key);
-            true
-        });
-        self.deregister(counted);
-        mutex.lock()
+        self.wait_until(guard, &Forever).0
     }
 
     /// Blocks while `condition` returns `true`, re-checking it under the lock after every wake-up.
@@ -407,22 +418,8 @@ impl<W: WaitTimeout> Condvar<W> {
         guard: MutexGuard<'a, T, W>,
         timeout: Duration,
     ) -> (MutexGuard<'a, T, W>, WaitTimeoutResult) {
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        self.wait_deadline(guard, &deadline)
-    }
-
-    fn wait_deadline<'a, T: ?Sized>(
-        &self,
-        guard: MutexGuard<'a, T, W>,
-        deadline: &Deadline<W::Clock>,
-    ) -> (MutexGuard<'a, T, W>, WaitTimeoutResult) {
-        let mutex = guard.mutex();
-        let (counted, registered) = self.register();
-        guard.unlock_for_wait();
-        let notified =
-            self.await_notification(registered, |key| wait_until::<W>(&self.word, key, deadline));
-        self.deregister(counted);
-        (mutex.lock(), WaitTimeoutResult(!notified))
+        let (guard, notified) = self.wait_until(guard, &Deadline::<W::Clock>::after(timeout));
+        (guard, WaitTimeoutResult(!notified))
     }
 
     /// Waits while `condition` holds, for at most `timeout` in total.
@@ -451,9 +448,9 @@ impl<W: WaitTimeout> Condvar<W> {
     {
         let deadline = Deadline::<W::Clock>::after(timeout);
         while condition(&mut *guard) {
-            let (next, result) = self.wait_deadline(guard, &deadline);
+            let (next, notified) = self.wait_until(guard, &deadline);
             guard = next;
-            if result.timed_out() {
+            if !notified {
                 let still = condition(&mut *guard);
                 return (guard, WaitTimeoutResult(still));
             }

@@ -23,7 +23,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Forever, Limit, Poll, Wait, WaitTimeout};
 
 const SET: u32 = 1;
 const SLEEPERS: u32 = 2;
@@ -202,28 +202,45 @@ impl<W: Wait> Event<W> {
     /// ```
     pub fn wait(&self) {
         let start = self.word.load(Ordering::Acquire);
-        if start & SET != 0 || self.poll(start) {
-            return;
-        }
-        while let Some(word) = self.prepare_sleep(start & GENERATION_MASK) {
-            W::wait(&self.word, word);
+        if start & SET == 0 {
+            self.wait_contended(start, &Forever);
         }
     }
 
-    /// The polling phase before a waiter announces itself (see [`Wait::poll_pause`]): returns
-    /// `true` once the event was set since `start` was loaded, `false` when the phase ran out.
-    /// While waiters only poll, `SLEEPERS` stays clear and `set` makes no system call.
+    /// Whether the event is set, or was set at some moment since `start` was loaded (the
+    /// generation moved). Acquire: pairs with `set`'s Release, as in `prepare_sleep`.
     #[inline]
-    fn poll(&self, start: u32) -> bool {
+    fn released_since(&self, start: u32) -> bool {
+        let word = self.word.load(Ordering::Acquire);
+        word & SET != 0 || word & GENERATION_MASK != start & GENERATION_MASK
+    }
+
+    /// The slow path of `wait` and `wait_timeout`, for a waiter that found the event clear in
+    /// `start`: returns whether it was released, or `false` once `limit` expired first (never
+    /// for `Forever`).
+    ///
+    /// Polls first (see [`Wait::poll_pause`]): while waiters only poll, `SLEEPERS` stays clear and
+    /// `set` makes no system call.
+    fn wait_contended<L: Limit<W>>(&self, start: u32, limit: &L) -> bool {
         let mut poll = Poll::new();
-        while poll.pause::<W>() {
-            // Acquire: pairs with `set`'s Release, as in `prepare_sleep`.
-            let word = self.word.load(Ordering::Acquire);
-            if word & SET != 0 || word & GENERATION_MASK != start & GENERATION_MASK {
+        while poll.pause::<W, L>(limit) {
+            if self.released_since(start) {
                 return true;
             }
         }
-        false
+        loop {
+            // Out of time: a last look (a set that raced with the deadline still counts), and
+            // no announcement, so `set` owes nobody a wake.
+            if limit.expired() {
+                return self.released_since(start);
+            }
+            let Some(word) = self.prepare_sleep(start & GENERATION_MASK) else {
+                return true;
+            };
+            if !limit.sleep(&self.word, word) {
+                return self.released_since(start);
+            }
+        }
     }
 }
 
@@ -245,21 +262,7 @@ impl<W: WaitTimeout> Event<W> {
     /// ```
     pub fn wait_timeout(&self, timeout: Duration) -> bool {
         let start = self.word.load(Ordering::Acquire);
-        if start & SET != 0 {
-            return true;
-        }
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        if !timeout.is_zero() && self.poll(start) {
-            return true;
-        }
-        while let Some(word) = self.prepare_sleep(start & GENERATION_MASK) {
-            if !wait_until::<W>(&self.word, word, &deadline) {
-                // Time is up; a set that raced with the deadline still counts.
-                let now = self.word.load(Ordering::Acquire);
-                return now & SET != 0 || now & GENERATION_MASK != start & GENERATION_MASK;
-            }
-        }
-        true
+        start & SET != 0 || self.wait_contended(start, &Deadline::<W::Clock>::after(timeout))
     }
 }
 

@@ -28,7 +28,7 @@ use core::ops::{Deref, DerefMut};
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, UnsafeCell, const_fn};
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Forever, Limit, Poll, Wait, WaitTimeout};
 
 const UNLOCKED: u32 = 0;
 const LOCKED: u32 = 1;
@@ -181,7 +181,7 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
     #[inline]
     pub fn lock(&self) -> MutexGuard<'_, T, W> {
         if !self.acquire() {
-            self.lock_contended();
+            self.lock_contended(&Forever);
         }
         MutexGuard::new(self)
     }
@@ -202,16 +202,20 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
         self.acquire().then(|| MutexGuard::new(self))
     }
 
+    /// The slow path of `lock` and `lock_timeout`: returns once the lock is ours (`L::DONE`)
+    /// or `limit` expired first (`L::EXPIRED`, never for `Forever`).
     #[cold]
-    fn lock_contended(&self) {
+    fn lock_contended<L: Limit<W>>(&self, limit: &L) -> L::Outcome {
         if !W::WAKE_NEEDED {
             // Polling backend: nobody needs waking, so the word never becomes CONTENDED, and
             // `W::wait` is itself the bounded backoff pause while it holds LOCKED.
             loop {
-                W::wait(&self.state, LOCKED);
+                if !limit.sleep(&self.state, LOCKED) {
+                    return L::EXPIRED;
+                }
                 // Relaxed: a hint; `acquire` decides, with Acquire.
                 if self.state.load(Ordering::Relaxed) == UNLOCKED && self.acquire() {
-                    return;
+                    return L::DONE;
                 }
             }
         }
@@ -220,19 +224,27 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
         // still sleep (one spare wake at the end of a convoy, never a lost one).
         let mut woken = false;
         loop {
-            let state = match self.poll(woken) {
-                Polled::Taken => return,
+            let state = match self.poll(woken, limit) {
+                Polled::Taken => return L::DONE,
                 Polled::Held(state) => state,
             };
-            if state != CONTENDED && self.acquire_or_announce() {
-                return;
+            // A caller out of time gives up before announcing itself: it never leaves the
+            // holder a wake to pay for a sleeper that is not there.
+            if limit.expired() {
+                return L::EXPIRED;
             }
-            W::wait(&self.state, CONTENDED);
+            if state != CONTENDED && self.acquire_or_announce() {
+                return L::DONE;
+            }
+            if !limit.sleep(&self.state, CONTENDED) {
+                // The word may stay CONTENDED with nobody asleep: the holder pays one spare wake.
+                return L::EXPIRED;
+            }
             woken = true;
         }
     }
 
-    /// The polling phase of `lock` (see [`Wait::poll_pause`]).
+    /// The polling phase of `lock` (see [`Wait::poll_pause`]), ended early by `limit`.
     ///
     /// Takes a lock seen free as `LOCKED`, unless `woken` (the caller has slept, so others may
     /// sleep too: it must take the lock as `CONTENDED` and returns `Held(UNLOCKED)` to do so).
@@ -240,7 +252,7 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
     /// at once, since someone already sleeps and must be woken in turn (spinning past them would
     /// only delay them).
     #[inline]
-    fn poll(&self, woken: bool) -> Polled {
+    fn poll<L: Limit<W>>(&self, woken: bool, limit: &L) -> Polled {
         let mut poll = Poll::new();
         loop {
             match self.state.load(Ordering::Relaxed) {
@@ -248,7 +260,7 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
                 UNLOCKED if self.acquire() => return Polled::Taken,
                 // Taken by someone else between the load and the exchange: poll on.
                 UNLOCKED => {}
-                LOCKED if poll.pause::<W>() => {}
+                LOCKED if poll.pause::<W, L>(limit) => {}
                 state => return Polled::Held(state),
             }
         }
@@ -309,38 +321,8 @@ impl<T: ?Sized, W: WaitTimeout> Mutex<T, W> {
     /// assert!(m.lock_timeout(Duration::from_millis(10)).is_some());
     /// ```
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T, W>> {
-        if self.acquire() {
-            return Some(MutexGuard::new(self));
-        }
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        if !W::WAKE_NEEDED {
-            // Polling backend: as in `lock_contended`, with a deadline.
-            loop {
-                if !wait_until::<W>(&self.state, LOCKED, &deadline) {
-                    return None;
-                }
-                // Relaxed: a hint; `acquire` decides, with Acquire.
-                if self.state.load(Ordering::Relaxed) == UNLOCKED && self.acquire() {
-                    return Some(MutexGuard::new(self));
-                }
-            }
-        }
-        // As in `lock_contended`, with a deadline on the sleep.
-        let mut woken = false;
-        loop {
-            let state = match self.poll(woken) {
-                Polled::Taken => return Some(MutexGuard::new(self)),
-                Polled::Held(state) => state,
-            };
-            if state != CONTENDED && self.acquire_or_announce() {
-                return Some(MutexGuard::new(self));
-            }
-            if !wait_until::<W>(&self.state, CONTENDED, &deadline) {
-                // The word may stay CONTENDED with nobody asleep: the holder pays one spare wake.
-                return None;
-            }
-            woken = true;
-        }
+        let taken = self.acquire() || self.lock_contended(&Deadline::<W::Clock>::after(timeout));
+        taken.then(|| MutexGuard::new(self))
     }
 }
 

@@ -20,7 +20,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn};
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Deadline, Forever, Limit, Poll, Wait, WaitTimeout};
 
 const SLEEPERS: u32 = 1 << 31;
 const PERMITS: u32 = SLEEPERS - 1;
@@ -186,7 +186,7 @@ impl<W: Wait> Semaphore<W> {
     /// ```
     pub fn acquire(&self) -> SemaphorePermit<'_, W> {
         if self.take(0).is_err() {
-            self.acquire_contended();
+            self.acquire_contended(&Forever);
         }
         SemaphorePermit { semaphore: self }
     }
@@ -200,18 +200,29 @@ impl<W: Wait> Semaphore<W> {
         }
     }
 
+    /// The slow path of `acquire` and `acquire_timeout`: returns once a permit is taken
+    /// (`L::DONE`) or `limit` expired first (`L::EXPIRED`, never for `Forever`).
     #[cold]
-    fn acquire_contended(&self) {
-        if self.poll() {
-            return;
+    fn acquire_contended<L: Limit<W>>(&self, limit: &L) -> L::Outcome {
+        if self.poll(limit) {
+            return L::DONE;
         }
         let mut sleepers = 0;
         loop {
             match self.take(sleepers) {
-                Ok(word) => return self.pass_baton(word, sleepers),
+                Ok(word) => {
+                    self.pass_baton(word, sleepers);
+                    return L::DONE;
+                }
                 Err(word) => {
+                    // Out of time: give up before announcing, so no release owes us a wake.
+                    if limit.expired() {
+                        return L::EXPIRED;
+                    }
                     if let Some(word) = self.announce(word) {
-                        W::wait(&self.word, word);
+                        if !limit.sleep(&self.word, word) {
+                            return L::EXPIRED;
+                        }
                         // Others may sleep too: keep the flag when we take a permit.
                         sleepers = if W::WAKE_NEEDED { SLEEPERS } else { 0 };
                     }
@@ -220,13 +231,14 @@ impl<W: Wait> Semaphore<W> {
         }
     }
 
-    /// The polling phase before a caller announces itself (see [`Wait::poll_pause`]): takes a
-    /// permit as soon as one shows up and returns `true`, or `false` when the phase ran out.
-    /// While callers only poll, `SLEEPERS` stays clear and `release` makes no system call.
+    /// The polling phase before a caller announces itself (see [`Wait::poll_pause`]), ended
+    /// early by `limit`: takes a permit as soon as one shows up and returns `true`, or `false`
+    /// when the phase ran out. While callers only poll, `SLEEPERS` stays clear and `release`
+    /// makes no system call.
     #[inline]
-    fn poll(&self) -> bool {
+    fn poll<L: Limit<W>>(&self, limit: &L) -> bool {
         let mut poll = Poll::new();
-        while poll.pause::<W>() {
+        while poll.pause::<W, L>(limit) {
             // Relaxed: a hint; `take` re-reads the word and acquires.
             if self.word.load(Ordering::Relaxed) & PERMITS != 0 && self.take(0).is_ok() {
                 return true;
@@ -337,25 +349,9 @@ impl<W: WaitTimeout> Semaphore<W> {
     /// assert!(s.acquire_timeout(Duration::from_millis(5)).is_some());
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_, W>> {
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        let mut sleepers = 0;
-        loop {
-            match self.take(sleepers) {
-                Ok(word) => {
-                    self.pass_baton(word, sleepers);
-                    return Some(SemaphorePermit { semaphore: self });
-                }
-                Err(word) => {
-                    deadline.remaining()?;
-                    if let Some(word) = self.announce(word) {
-                        if !wait_until::<W>(&self.word, word, &deadline) {
-                            return None;
-                        }
-                        sleepers = if W::WAKE_NEEDED { SLEEPERS } else { 0 };
-                    }
-                }
-            }
-        }
+        let taken =
+            self.take(0).is_ok() || self.acquire_contended(&Deadline::<W::Clock>::after(timeout));
+        taken.then(|| SemaphorePermit { semaphore: self })
     }
 }
 

@@ -21,17 +21,18 @@
 //! # Orderings
 //!
 //! The lock orders everything: a waiter's re-check takes the lock after announcing itself on a
-//! signal, and a notifier notifies after unlocking, so (signal contract, case "under a lock") no
+//! signal, and a notifier notifies after unlocking, so (eventcount contract, case "under a lock") no
 //! atomic here needs more than the lock's own Acquire/Release.
 
 use core::time::Duration;
 
-use super::signal::Signal;
+use super::blocking::{self, Attempts};
+use super::eventcount::EventCount;
 use super::tasks::Tasks;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
 use crate::mutex::Mutex;
 use crate::primitive::const_fn;
-use crate::wait::{Deadline, Wait, WaitTimeout};
+use crate::wait::{Deadline, Forever, Wait, WaitTimeout};
 
 /// A fixed-capacity container with one insertion and one removal order.
 pub(crate) trait Store {
@@ -54,11 +55,11 @@ struct State<S> {
     closed: bool,
 }
 
-/// A store under a lock, with the two signals and the task counter. See the module docs.
+/// A store under a lock, with the two eventcounts and the task counter. See the module docs.
 pub(crate) struct Locked<S, W> {
     state: Mutex<State<S>, W>,
-    not_empty: Signal<false>,
-    not_full: Signal<false>,
+    not_empty: EventCount<false>,
+    not_full: EventCount<false>,
     tasks: Tasks,
 }
 
@@ -68,16 +69,19 @@ impl<S, W> Locked<S, W> {
         pub(crate) fn new(store: S) -> Self {
             Self {
                 state: Mutex::new(State { store, closed: false }),
-                not_empty: Signal::new(),
-                not_full: Signal::new(),
+                not_empty: EventCount::new(),
+                not_full: EventCount::new(),
                 tasks: Tasks::new(),
             }
         }
     }
 }
 
-impl<S: Store, W: Wait> Locked<S, W> {
-    pub(crate) fn try_push(&self, item: S::Item) -> Result<(), TryPushError<S::Item>> {
+impl<S: Store, W: Wait> Attempts<false> for Locked<S, W> {
+    type Item = S::Item;
+
+    /// One push attempt; `recheck` needs nothing more, since the lock orders the re-check.
+    fn push_attempt(&self, item: S::Item, _recheck: bool) -> Result<(), TryPushError<S::Item>> {
         let mut state = self.state.lock();
         if state.closed {
             return Err(TryPushError::Closed(item));
@@ -94,7 +98,8 @@ impl<S: Store, W: Wait> Locked<S, W> {
         Ok(())
     }
 
-    pub(crate) fn try_pop(&self) -> Result<S::Item, TryPopError> {
+    /// One pop attempt; as `push_attempt`.
+    fn pop_attempt(&self, _recheck: bool) -> Result<S::Item, TryPopError> {
         let mut state = self.state.lock();
         match state.store.pop() {
             Some(item) => {
@@ -107,34 +112,32 @@ impl<S: Store, W: Wait> Locked<S, W> {
         }
     }
 
+    #[inline]
+    fn not_full(&self) -> &EventCount<false> {
+        &self.not_full
+    }
+
+    #[inline]
+    fn not_empty(&self) -> &EventCount<false> {
+        &self.not_empty
+    }
+}
+
+impl<S: Store, W: Wait> Locked<S, W> {
+    pub(crate) fn try_push(&self, item: S::Item) -> Result<(), TryPushError<S::Item>> {
+        self.push_attempt(item, false)
+    }
+
+    pub(crate) fn try_pop(&self) -> Result<S::Item, TryPopError> {
+        self.pop_attempt(false)
+    }
+
     pub(crate) fn push(&self, item: S::Item) -> Result<(), Closed<S::Item>> {
-        match self.try_push(item) {
-            Ok(()) => Ok(()),
-            Err(TryPushError::Closed(item)) => Err(Closed(item)),
-            Err(TryPushError::Full(item)) => {
-                self.not_full
-                    .block::<W, _, _>(item, |item| match self.try_push(item) {
-                        Ok(()) => Ok(Ok(())),
-                        Err(TryPushError::Closed(item)) => Ok(Err(Closed(item))),
-                        Err(TryPushError::Full(item)) => Err(item),
-                    })
-            }
-        }
+        blocking::push_until::<W, _, _, _>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
     }
 
     pub(crate) fn pop(&self) -> Result<S::Item, Closed> {
-        match self.try_pop() {
-            Ok(item) => Ok(item),
-            Err(TryPopError::Closed) => Err(Closed(())),
-            Err(TryPopError::Empty) => {
-                self.not_empty
-                    .block::<W, _, _>((), |()| match self.try_pop() {
-                        Ok(item) => Ok(Ok(item)),
-                        Err(TryPopError::Closed) => Ok(Err(Closed(()))),
-                        Err(TryPopError::Empty) => Err(()),
-                    })
-            }
-        }
+        blocking::pop_until::<W, _, _, _>(self, &Forever).map_err(|_| Closed(()))
     }
 
     pub(crate) fn close(&self) {
@@ -156,7 +159,7 @@ impl<S: Store, W: Wait> Locked<S, W> {
     }
 
     pub(crate) fn join(&self) {
-        self.tasks.join::<W>();
+        self.tasks.join_until::<W, _>(&Forever);
     }
 }
 
@@ -166,41 +169,16 @@ impl<S: Store, W: WaitTimeout> Locked<S, W> {
         item: S::Item,
         timeout: Duration,
     ) -> Result<(), PushTimeoutError<S::Item>> {
-        match self.try_push(item) {
-            Ok(()) => Ok(()),
-            Err(TryPushError::Closed(item)) => Err(PushTimeoutError::Closed(item)),
-            Err(TryPushError::Full(item)) => {
-                let deadline = Deadline::<W::Clock>::after(timeout);
-                self.not_full
-                    .block_until::<W, _, _>(item, &deadline, |item| match self.try_push(item) {
-                        Ok(()) => Ok(Ok(())),
-                        Err(TryPushError::Closed(item)) => Ok(Err(PushTimeoutError::Closed(item))),
-                        Err(TryPushError::Full(item)) => Err(item),
-                    })
-                    .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item)))
-            }
-        }
+        blocking::push_until::<W, _, _, _>(self, item, &Deadline::<W::Clock>::after(timeout))
     }
 
     pub(crate) fn pop_timeout(&self, timeout: Duration) -> Result<S::Item, PopTimeoutError> {
-        match self.try_pop() {
-            Ok(item) => Ok(item),
-            Err(TryPopError::Closed) => Err(PopTimeoutError::Closed),
-            Err(TryPopError::Empty) => {
-                let deadline = Deadline::<W::Clock>::after(timeout);
-                self.not_empty
-                    .block_until::<W, _, _>((), &deadline, |()| match self.try_pop() {
-                        Ok(item) => Ok(Ok(item)),
-                        Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
-                        Err(TryPopError::Empty) => Err(()),
-                    })
-                    .unwrap_or(Err(PopTimeoutError::Timeout))
-            }
-        }
+        blocking::pop_until::<W, _, _, _>(self, &Deadline::<W::Clock>::after(timeout))
     }
 
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {
-        self.tasks.join_timeout::<W>(timeout)
+        self.tasks
+            .join_until::<W, _>(&Deadline::<W::Clock>::after(timeout))
     }
 }
 

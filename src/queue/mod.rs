@@ -44,13 +44,14 @@
 //! sleeps, a push or pop costs one extra load and no wake call; when someone does, the change
 //! wakes every sleeper of that direction, which re-check.
 
+mod blocking;
 mod error;
+mod eventcount;
 pub(crate) mod lifo;
 mod locked;
 pub(crate) mod mpmc;
 mod pad;
 pub(crate) mod priority;
-mod signal;
 mod slots;
 pub(crate) mod spsc;
 mod tasks;

@@ -54,8 +54,8 @@
 //! | push stores `lap + FULL` after writing the item | Release (`SeqCst` if the backend wakes) | the pop's Acquire load of the stamp: the item is written before it is read |
 //! | pop stores `lap + ONE_LAP` after reading the item | Release (`SeqCst` if the backend wakes) | the push's Acquire load of the stamp: the old item is read before it is overwritten |
 //! | compare-exchange on `head` / `tail` | Relaxed | none: it only arbitrates which caller owns a position; the data is ordered by the stamps |
-//! | `close` sets `MARK` in `tail` | `SeqCst` | the signal contract (blocked callers re-check `tail` with `SeqCst`) |
-//! | loads in the re-check of a blocking call | `SeqCst` | the signal contract in `signal.rs` |
+//! | `close` sets `MARK` in `tail` | `SeqCst` | the eventcount contract (blocked callers re-check `tail` with `SeqCst`) |
+//! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
 //! # Tasks
 //!
@@ -69,8 +69,8 @@
 //!
 //! `task_done` loads `tail`, refuses to move `done` past it (`TaskDoneError`), and advances
 //! `done` with a `SeqCst` compare-exchange; the one that makes `done` equal the `tail` it loaded
-//! notifies the joiners' signal (`tail` only grows, so no other can have finished the last task).
-//! `join` re-checks `done == tail` with `SeqCst` loads: the signal contract of `signal.rs`, with
+//! notifies the joiners' eventcount (`tail` only grows, so no other can have finished the last task).
+//! `join` re-checks `done == tail` with `SeqCst` loads: the eventcount contract of `eventcount.rs`, with
 //! the exchange as the publication. Being read-modify-writes, the exchanges form one release
 //! sequence, so a joiner that sees the last one also sees the work of every finished task.
 //!
@@ -89,32 +89,33 @@ use core::fmt;
 use core::marker::PhantomData;
 use core::time::Duration;
 
+use super::blocking::{self, Attempts};
+use super::eventcount::{EventCount, check_ordering, publish_ordering};
 use super::pad::CachePadded;
-use super::signal::{Signal, check_ordering, publish_ordering};
 use super::slots::Ring;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
 use crate::primitive::{AtomicUsize, Ordering, const_fn};
-use crate::wait::{Deadline, Wait, WaitTimeout};
+use crate::wait::{Deadline, Forever, Limit, Wait, WaitTimeout};
 
 /// The stamp's "holds an item" flag (laps are multiples of `ONE_LAP >= 2`, so bit 0 is free).
 const FULL: usize = 1;
 
-/// The two signals: read by every push and pop, written only by a caller about to sleep.
+/// The two eventcounts: read by every push and pop, written only by a caller about to sleep.
 struct Signals {
     /// Poppers sleep here while the queue is empty.
-    not_empty: Signal,
+    not_empty: EventCount,
     /// Pushers sleep here while the queue is full.
-    not_full: Signal,
+    not_full: EventCount,
 }
 
-/// The finished-task count and the joiners' signal; see the module docs, "Tasks".
+/// The finished-task count and the joiners' eventcount; see the module docs, "Tasks".
 struct Finished {
     /// A position, like `head` and `tail`: moved on with `next` by every successful
     /// `task_done`, and never past `tail` (without `MARK`). The distance from it to `tail` is
     /// the number of unfinished tasks.
     done: AtomicUsize,
     /// Joiners sleep here while tasks are unfinished.
-    joiners: Signal<false>,
+    joiners: EventCount<false>,
 }
 
 /// A bounded, lock-free FIFO queue for any number of producers and consumers, holding exactly
@@ -223,12 +224,12 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
                 head: CachePadded(AtomicUsize::new(0)),
                 tail: CachePadded(AtomicUsize::new(0)),
                 signals: CachePadded(Signals {
-                    not_empty: Signal::new(),
-                    not_full: Signal::new(),
+                    not_empty: EventCount::new(),
+                    not_full: EventCount::new(),
                 }),
                 finished: CachePadded(Finished {
                     done: AtomicUsize::new(0),
-                    joiners: Signal::new(),
+                    joiners: EventCount::new(),
                 }),
                 slots: Ring::<T, AtomicUsize, N>::new(),
                 backend: PhantomData,
@@ -264,6 +265,15 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         a.wrapping_sub(b) as isize
     }
 
+    /// The signed number of positions from `from` to `to` (neither carrying `MARK`). Callers
+    /// clamp it: two separately loaded indices may straddle a move of either.
+    fn distance(from: usize, to: usize) -> isize {
+        let laps = Self::diff(Self::lap(to), Self::lap(from)) / Self::ONE_LAP as isize;
+        laps.wrapping_mul(N as isize)
+            .wrapping_add(Self::index(to) as isize)
+            .wrapping_sub(Self::index(from) as isize)
+    }
+
     /// The number of items the queue can hold: `N`.
     ///
     /// # Examples
@@ -292,12 +302,7 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         // clamp hides the rest of the race.
         let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
-        let laps = Self::diff(Self::lap(tail), Self::lap(head)) / Self::ONE_LAP as isize;
-        let count = laps
-            .wrapping_mul(N as isize)
-            .wrapping_add(Self::index(tail) as isize)
-            .wrapping_sub(Self::index(head) as isize);
-        count.clamp(0, N as isize) as usize
+        Self::distance(head, tail).clamp(0, N as isize) as usize
     }
 
     /// Whether the queue is empty (a snapshot). Non-blocking; interrupt-safe.
@@ -345,12 +350,7 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
     fn unfinished(&self) -> usize {
         let done = self.finished.done.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
-        // As in `len`: a signed distance, clamped, hides loads that straddle a `task_done`.
-        let laps = Self::diff(Self::lap(tail), Self::lap(done)) / Self::ONE_LAP as isize;
-        laps.wrapping_mul(N as isize)
-            .wrapping_add(Self::index(tail) as isize)
-            .wrapping_sub(Self::index(done) as isize)
-            .max(0) as usize
+        Self::distance(done, tail).max(0) as usize
     }
 
     /// Claims the next push position, or says why there is none. Never waits.
@@ -459,7 +459,7 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
         // store below.
         unsafe { self.slots.write(index, item) };
         // Release: pairs with the Acquire stamp load in `claim_pop`, so the item is written before
-        // it is read. SeqCst when a sleeping popper may need waking (signal contract), unless
+        // it is read. SeqCst when a sleeping popper may need waking (eventcount contract), unless
         // the backend's asymmetric fence stands in for it (`publish_ordering`).
         self.slots
             .stamp(index)
@@ -484,23 +484,6 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
         );
         self.signals.not_full.notify::<W>();
         item
-    }
-
-    #[inline]
-    fn push_attempt(&self, item: T, recheck: bool) -> Result<(), TryPushError<T>> {
-        match self.claim_push(recheck) {
-            Ok(claim) => {
-                self.publish(claim, item);
-                Ok(())
-            }
-            Err(TryPushError::Full(())) => Err(TryPushError::Full(item)),
-            Err(TryPushError::Closed(())) => Err(TryPushError::Closed(item)),
-        }
-    }
-
-    #[inline]
-    fn pop_attempt(&self, recheck: bool) -> Result<T, TryPopError> {
-        self.claim_pop(recheck).map(|claim| self.take(claim))
     }
 
     /// Pushes `item` if there is room, without blocking.
@@ -579,17 +562,7 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// });
     /// ```
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        match self.try_push(item) {
-            Ok(()) => Ok(()),
-            Err(TryPushError::Closed(item)) => Err(Closed(item)),
-            Err(TryPushError::Full(item)) => self.signals.not_full.block::<W, _, _>(item, |item| {
-                match self.push_attempt(item, true) {
-                    Ok(()) => Ok(Ok(())),
-                    Err(TryPushError::Closed(item)) => Ok(Err(Closed(item))),
-                    Err(TryPushError::Full(item)) => Err(item),
-                }
-            }),
-        }
+        blocking::push_until::<W, _, _, _>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
     }
 
     /// Pops the oldest item, blocking while the queue is empty.
@@ -610,17 +583,7 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// });
     /// ```
     pub fn pop(&self) -> Result<T, Closed> {
-        match self.try_pop() {
-            Ok(item) => Ok(item),
-            Err(TryPopError::Closed) => Err(Closed(())),
-            Err(TryPopError::Empty) => self.signals.not_empty.block::<W, _, _>((), |()| match self
-                .pop_attempt(true)
-            {
-                Ok(item) => Ok(Ok(item)),
-                Err(TryPopError::Closed) => Ok(Err(Closed(()))),
-                Err(TryPopError::Empty) => Err(()),
-            }),
-        }
+        blocking::pop_until::<W, _, _, _>(self, &Forever).map_err(|_| Closed(()))
     }
 
     /// Closes the queue: later pushes fail and hand their item back, queued items can still be
@@ -641,7 +604,7 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// assert!(q.pop().is_err());
     /// ```
     pub fn close(&self) {
-        // SeqCst: the publication of the signal contract; blocked callers re-check `tail` with
+        // SeqCst: the publication of the eventcount contract; blocked callers re-check `tail` with
         // SeqCst.
         self.tail.fetch_or(Self::MARK, Ordering::SeqCst);
         self.signals.not_empty.notify::<W>();
@@ -667,7 +630,7 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// assert!(q.task_done().is_err());
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
-        // SeqCst: see the module docs, "Tasks" (the publication of the signal contract, and the
+        // SeqCst: see the module docs, "Tasks" (the publication of the eventcount contract, and the
         // order of `done` and `tail`).
         let mut done = self.finished.done.load(Ordering::SeqCst);
         loop {
@@ -697,7 +660,7 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// Whether no task is unfinished: true at the moment `tail` is loaded.
     ///
     /// `done` is loaded first and only grows, and never passes `tail`: if the two loads agree,
-    /// `done` equalled `tail` when `tail` was loaded. SeqCst: the re-check of the signal contract;
+    /// `done` equalled `tail` when `tail` was loaded. SeqCst: the re-check of the eventcount contract;
     /// as an Acquire it also makes the work of every finished task visible (the `task_done`
     /// exchanges form one release sequence).
     #[inline]
@@ -728,11 +691,51 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// });
     /// ```
     pub fn join(&self) {
-        if !self.all_done() {
-            self.finished
+        self.join_until(&Forever);
+    }
+
+    /// The one wait of `join` and `join_timeout`: returns whether every task is done, or
+    /// `false` once `limit` expired first (never for `Forever`).
+    fn join_until<L: Limit<W>>(&self, limit: &L) -> bool {
+        self.all_done()
+            || self
+                .finished
                 .joiners
-                .block::<W, _, _>((), |()| if self.all_done() { Ok(()) } else { Err(()) });
+                .block_until::<W, L, _, _>((), limit, |()| {
+                    if self.all_done() { Ok(()) } else { Err(()) }
+                })
+                .is_ok()
+    }
+}
+
+impl<T, const N: usize, W: Wait> Attempts<true> for MpmcQueue<T, N, W> {
+    type Item = T;
+
+    #[inline]
+    fn push_attempt(&self, item: T, recheck: bool) -> Result<(), TryPushError<T>> {
+        match self.claim_push(recheck) {
+            Ok(claim) => {
+                self.publish(claim, item);
+                Ok(())
+            }
+            Err(TryPushError::Full(())) => Err(TryPushError::Full(item)),
+            Err(TryPushError::Closed(())) => Err(TryPushError::Closed(item)),
         }
+    }
+
+    #[inline]
+    fn pop_attempt(&self, recheck: bool) -> Result<T, TryPopError> {
+        self.claim_pop(recheck).map(|claim| self.take(claim))
+    }
+
+    #[inline]
+    fn not_full(&self) -> &EventCount {
+        &self.signals.not_full
+    }
+
+    #[inline]
+    fn not_empty(&self) -> &EventCount {
+        &self.signals.not_empty
     }
 }
 
@@ -758,25 +761,7 @@ impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
     /// assert!(q.push_timeout(2, Duration::from_millis(10)).unwrap_err().is_timeout());
     /// ```
     pub fn push_timeout(&self, item: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
-        match self.try_push(item) {
-            Ok(()) => Ok(()),
-            Err(TryPushError::Closed(item)) => Err(PushTimeoutError::Closed(item)),
-            Err(TryPushError::Full(item)) => {
-                let deadline = Deadline::<W::Clock>::after(timeout);
-                self.signals
-                    .not_full
-                    .block_until::<W, _, _>(item, &deadline, |item| {
-                        match self.push_attempt(item, true) {
-                            Ok(()) => Ok(Ok(())),
-                            Err(TryPushError::Closed(item)) => {
-                                Ok(Err(PushTimeoutError::Closed(item)))
-                            }
-                            Err(TryPushError::Full(item)) => Err(item),
-                        }
-                    })
-                    .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item)))
-            }
-        }
+        blocking::push_until::<W, _, _, _>(self, item, &Deadline::<W::Clock>::after(timeout))
     }
 
     /// Pops the oldest item, blocking while the queue is empty, for at most `timeout`.
@@ -799,21 +784,7 @@ impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
     /// assert_eq!(q.pop_timeout(Duration::from_millis(5)), Err(PopTimeoutError::Timeout));
     /// ```
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
-        match self.try_pop() {
-            Ok(item) => Ok(item),
-            Err(TryPopError::Closed) => Err(PopTimeoutError::Closed),
-            Err(TryPopError::Empty) => {
-                let deadline = Deadline::<W::Clock>::after(timeout);
-                self.signals
-                    .not_empty
-                    .block_until::<W, _, _>((), &deadline, |()| match self.pop_attempt(true) {
-                        Ok(item) => Ok(Ok(item)),
-                        Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
-                        Err(TryPopError::Empty) => Err(()),
-                    })
-                    .unwrap_or(Err(PopTimeoutError::Timeout))
-            }
-        }
+        blocking::pop_until::<W, _, _, _>(self, &Deadline::<W::Clock>::after(timeout))
     }
 
     /// Blocks until every task is done or `timeout` has passed; `true` when none is left.
@@ -832,16 +803,7 @@ impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
     /// assert!(q.join_timeout(Duration::from_millis(5)));
     /// ```
     pub fn join_timeout(&self, timeout: Duration) -> bool {
-        if self.all_done() {
-            return true;
-        }
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        self.finished
-            .joiners
-            .block_until::<W, _, _>((), &deadline, |()| {
-                if self.all_done() { Ok(()) } else { Err(()) }
-            })
-            .is_ok()
+        self.join_until(&Deadline::<W::Clock>::after(timeout))
     }
 }
 

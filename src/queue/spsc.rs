@@ -20,7 +20,7 @@
 //! | producer stores `tail` after writing the slot | Release (`SeqCst` if the backend wakes) | the consumer's Acquire load of `tail`: the item is written before it is visible |
 //! | consumer stores `head` after reading the slot | Release (`SeqCst` if the backend wakes) | the producer's Acquire load of `head`: the old item is read before the slot is reused |
 //! | `close` stores `closed` | `SeqCst` | the Acquire load in `try_pop`: a producer-side close follows its last push, which is then visible |
-//! | loads in the re-check of a blocking call | `SeqCst` | the signal contract in `signal.rs` |
+//! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
 //! Each side loads its own index `Relaxed`: only it writes that index.
 //!
@@ -40,14 +40,16 @@
 use core::cell::Cell;
 use core::fmt;
 use core::marker::PhantomData;
+use core::ops::Deref;
 use core::time::Duration;
 
+use super::blocking::{self, Attempts};
+use super::eventcount::{EventCount, check_ordering, publish_ordering};
 use super::pad::CachePadded;
-use super::signal::{Signal, check_ordering, publish_ordering};
 use super::slots::Ring;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 use crate::primitive::{AtomicU32, AtomicUsize, Ordering, const_fn};
-use crate::wait::{Deadline, Wait, WaitTimeout};
+use crate::wait::{Deadline, Forever, Wait, WaitTimeout};
 
 /// `closed` value: pushes are accepted.
 const OPEN: u32 = 0;
@@ -77,9 +79,9 @@ struct Shared {
     /// 0 until `try_split` has handed out the halves of a `'static` queue, then 1.
     split: AtomicU32,
     /// The consumer sleeps here while the ring is empty.
-    not_empty: Signal,
+    not_empty: EventCount,
     /// The producer sleeps here while the ring is full.
-    not_full: Signal,
+    not_full: EventCount,
 }
 
 /// A bounded FIFO queue for exactly one producer and one consumer, holding exactly `N` items.
@@ -166,8 +168,8 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
                 shared: CachePadded(Shared {
                     closed: AtomicU32::new(OPEN),
                     split: AtomicU32::new(0),
-                    not_empty: Signal::new(),
-                    not_full: Signal::new(),
+                    not_empty: EventCount::new(),
+                    not_full: EventCount::new(),
                 }),
                 slots: Ring::<T, (), N>::new(),
                 backend: PhantomData,
@@ -323,53 +325,11 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
 
     /// Sets the closed flag and wakes both sides.
     fn close(&self) {
-        // SeqCst: the publication of the signal contract (blocked callers re-check `closed` with
+        // SeqCst: the publication of the eventcount contract (blocked callers re-check `closed` with
         // SeqCst); being also a release, it orders a producer-side close after its pushes.
         self.shared.closed.store(CLOSED, Ordering::SeqCst);
         self.shared.not_empty.notify::<W>();
         self.shared.not_full.notify::<W>();
-    }
-
-    /// One push attempt. Only the producer half calls it (it uses the producer's `Cell`).
-    ///
-    /// `recheck`: the attempt follows a waiter's announcement and loads with `SeqCst`.
-    #[inline]
-    fn push_attempt(&self, item: T, recheck: bool) -> Result<(), TryPushError<T>> {
-        // Relaxed on the fast path: a flag that publishes no data.
-        if self
-            .shared
-            .closed
-            .load(check_ordering(recheck, Ordering::Relaxed))
-            != OPEN
-        {
-            return Err(TryPushError::Closed(item));
-        }
-        let side = &self.producer;
-        // Relaxed: only this producer writes `tail`.
-        let tail = side.tail.load(Ordering::Relaxed);
-        if Self::distance(side.cached_head.get(), tail) == N {
-            // Acquire: pairs with the consumer's Release store of `head` in `pop_attempt`: its
-            // read of the slot we are about to reuse happens-before our write.
-            let head = self
-                .consumer
-                .head
-                .load(check_ordering(recheck, Ordering::Acquire));
-            side.cached_head.set(head);
-            if Self::distance(head, tail) == N {
-                return Err(TryPushError::Full(item));
-            }
-        }
-        // SAFETY: `tail` is outside `head..tail` (fewer than N items), so the consumer will not
-        // read this slot before the store below publishes it, and no other producer exists. The
-        // slot is free: the consumer's read of its previous item happened-before, through the
-        // Acquire load of `head` that showed the room (now or when the copy was taken).
-        unsafe { self.slots.write(Self::index(tail), item) };
-        // Release: pairs with the consumer's Acquire load of `tail`, so the item is written before
-        // the position is seen. SeqCst when a sleeping consumer may need waking (signal
-        // contract), unless the backend's asymmetric fence stands in for it (`publish_ordering`).
-        side.tail.store(Self::next(tail), publish_ordering::<W>());
-        self.shared.not_empty.notify::<W>();
-        Ok(())
     }
 
     /// The position of the first item, or why there is none. Only the consumer half calls it.
@@ -413,6 +373,52 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
             Err(TryPopError::Closed)
         }
     }
+}
+
+// Only the halves call these: a push attempt uses the producer's `Cell`, a pop attempt the
+// consumer's, and each half is unique and `!Sync` (see the `Sync` impl).
+impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
+    type Item = T;
+
+    /// One push attempt. Only the producer half calls it (it uses the producer's `Cell`).
+    #[inline]
+    fn push_attempt(&self, item: T, recheck: bool) -> Result<(), TryPushError<T>> {
+        // Relaxed on the fast path: a flag that publishes no data.
+        if self
+            .shared
+            .closed
+            .load(check_ordering(recheck, Ordering::Relaxed))
+            != OPEN
+        {
+            return Err(TryPushError::Closed(item));
+        }
+        let side = &self.producer;
+        // Relaxed: only this producer writes `tail`.
+        let tail = side.tail.load(Ordering::Relaxed);
+        if Self::distance(side.cached_head.get(), tail) == N {
+            // Acquire: pairs with the consumer's Release store of `head` in `pop_attempt`: its
+            // read of the slot we are about to reuse happens-before our write.
+            let head = self
+                .consumer
+                .head
+                .load(check_ordering(recheck, Ordering::Acquire));
+            side.cached_head.set(head);
+            if Self::distance(head, tail) == N {
+                return Err(TryPushError::Full(item));
+            }
+        }
+        // SAFETY: `tail` is outside `head..tail` (fewer than N items), so the consumer will not
+        // read this slot before the store below publishes it, and no other producer exists. The
+        // slot is free: the consumer's read of its previous item happened-before, through the
+        // Acquire load of `head` that showed the room (now or when the copy was taken).
+        unsafe { self.slots.write(Self::index(tail), item) };
+        // Release: pairs with the consumer's Acquire load of `tail`, so the item is written before
+        // the position is seen. SeqCst when a sleeping consumer may need waking (signal
+        // contract), unless the backend's asymmetric fence stands in for it (`publish_ordering`).
+        side.tail.store(Self::next(tail), publish_ordering::<W>());
+        self.shared.not_empty.notify::<W>();
+        Ok(())
+    }
 
     /// One pop attempt. Only the consumer half calls it.
     #[inline]
@@ -431,6 +437,16 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
             .store(Self::next(head), publish_ordering::<W>());
         self.shared.not_full.notify::<W>();
         Ok(item)
+    }
+
+    #[inline]
+    fn not_full(&self) -> &EventCount {
+        &self.shared.not_full
+    }
+
+    #[inline]
+    fn not_empty(&self) -> &EventCount {
+        &self.shared.not_empty
     }
 }
 
@@ -545,19 +561,8 @@ impl<'a, T, const N: usize, W: Wait> Producer<'a, T, N, W> {
     /// });
     /// ```
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        match self.try_push(item) {
-            Ok(()) => Ok(()),
-            Err(TryPushError::Closed(item)) => Err(Closed(item)),
-            Err(TryPushError::Full(item)) => {
-                self.queue.shared.not_full.block::<W, _, _>(item, |item| {
-                    match self.queue.push_attempt(item, true) {
-                        Ok(()) => Ok(Ok(())),
-                        Err(TryPushError::Closed(item)) => Ok(Err(Closed(item))),
-                        Err(TryPushError::Full(item)) => Err(item),
-                    }
-                })
-            }
-        }
+        blocking::push_until::<W, _, _, _>(self.queue, item, &Forever)
+            .map_err(|e| Closed(e.into_inner()))
     }
 
     /// Closes the queue: later pushes fail, the consumer drains what is queued, blocked calls wake.
@@ -578,79 +583,6 @@ impl<'a, T, const N: usize, W: Wait> Producer<'a, T, N, W> {
     /// ```
     pub fn close(&self) {
         self.queue.close();
-    }
-
-    /// Whether the queue is closed. Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-    /// let (p, c) = q.split();
-    /// c.close();
-    /// assert!(p.is_closed());
-    /// ```
-    #[inline]
-    pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-
-    /// The number of queued items (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-    /// let (p, _c) = q.split();
-    /// p.try_push(1).unwrap();
-    /// assert_eq!(p.len(), 1);
-    /// ```
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Whether the queue is empty (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-    /// let (p, _c) = q.split();
-    /// assert!(p.is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// Whether the queue is full (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
-    /// let (p, _c) = q.split();
-    /// p.try_push(1).unwrap();
-    /// assert!(p.is_full());
-    /// ```
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.queue.is_full()
-    }
-
-    /// The number of items the queue can hold: `N`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 5> = baresync::SpscQueue::new();
-    /// let (p, _c) = q.split();
-    /// assert_eq!(p.capacity(), 5);
-    /// ```
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
     }
 }
 
@@ -678,26 +610,8 @@ impl<T, const N: usize, W: WaitTimeout> Producer<'_, T, N, W> {
     /// assert_eq!(e.into_inner(), 2);
     /// ```
     pub fn push_timeout(&self, item: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
-        match self.try_push(item) {
-            Ok(()) => Ok(()),
-            Err(TryPushError::Closed(item)) => Err(PushTimeoutError::Closed(item)),
-            Err(TryPushError::Full(item)) => {
-                let deadline = Deadline::<W::Clock>::after(timeout);
-                self.queue
-                    .shared
-                    .not_full
-                    .block_until::<W, _, _>(item, &deadline, |item| {
-                        match self.queue.push_attempt(item, true) {
-                            Ok(()) => Ok(Ok(())),
-                            Err(TryPushError::Closed(item)) => {
-                                Ok(Err(PushTimeoutError::Closed(item)))
-                            }
-                            Err(TryPushError::Full(item)) => Err(item),
-                        }
-                    })
-                    .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item)))
-            }
-        }
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        blocking::push_until::<W, _, _, _>(self.queue, item, &deadline)
     }
 }
 
@@ -705,6 +619,30 @@ impl<T, const N: usize, W: Wait> Drop for Producer<'_, T, N, W> {
     /// Closes the queue (see [`close`](Self::close)).
     fn drop(&mut self) {
         self.queue.close();
+    }
+}
+
+/// The queue's snapshot accessors on the half: [`len`](SpscQueue::len),
+/// [`is_empty`](SpscQueue::is_empty), [`is_full`](SpscQueue::is_full),
+/// [`capacity`](SpscQueue::capacity) and [`is_closed`](SpscQueue::is_closed) (non-blocking,
+/// interrupt-safe).
+///
+/// # Examples
+///
+/// ```
+/// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+/// let (p, c) = q.split();
+/// p.try_push(1).unwrap();
+/// assert_eq!((p.len(), p.is_empty(), p.is_full(), p.capacity()), (1, false, false, 2));
+/// c.close();
+/// assert!(p.is_closed());
+/// ```
+impl<T, const N: usize, W: Wait> Deref for Producer<'_, T, N, W> {
+    type Target = SpscQueue<T, N, W>;
+
+    #[inline]
+    fn deref(&self) -> &SpscQueue<T, N, W> {
+        self.queue
     }
 }
 
@@ -789,17 +727,7 @@ impl<'a, T, const N: usize, W: Wait> Consumer<'a, T, N, W> {
     /// });
     /// ```
     pub fn pop(&self) -> Result<T, Closed> {
-        match self.try_pop() {
-            Ok(item) => Ok(item),
-            Err(TryPopError::Closed) => Err(Closed(())),
-            Err(TryPopError::Empty) => self.queue.shared.not_empty.block::<W, _, _>((), |()| {
-                match self.queue.pop_attempt(true) {
-                    Ok(item) => Ok(Ok(item)),
-                    Err(TryPopError::Closed) => Ok(Err(Closed(()))),
-                    Err(TryPopError::Empty) => Err(()),
-                }
-            }),
-        }
+        blocking::pop_until::<W, _, _, _>(self.queue, &Forever).map_err(|_| Closed(()))
     }
 
     /// A reference to the oldest item, without removing it; `None` when the queue is empty.
@@ -841,79 +769,6 @@ impl<'a, T, const N: usize, W: Wait> Consumer<'a, T, N, W> {
     pub fn close(&self) {
         self.queue.close();
     }
-
-    /// Whether the queue is closed. Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-    /// let (p, c) = q.split();
-    /// drop(p);
-    /// assert!(c.is_closed());
-    /// ```
-    #[inline]
-    pub fn is_closed(&self) -> bool {
-        self.queue.is_closed()
-    }
-
-    /// The number of queued items (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-    /// let (p, c) = q.split();
-    /// p.try_push(1).unwrap();
-    /// assert_eq!(c.len(), 1);
-    /// ```
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.queue.len()
-    }
-
-    /// Whether the queue is empty (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-    /// let (_p, c) = q.split();
-    /// assert!(c.is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.queue.is_empty()
-    }
-
-    /// Whether the queue is full (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
-    /// let (p, c) = q.split();
-    /// p.try_push(1).unwrap();
-    /// assert!(c.is_full());
-    /// ```
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.queue.is_full()
-    }
-
-    /// The number of items the queue can hold: `N`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut q: baresync::SpscQueue<u8, 5> = baresync::SpscQueue::new();
-    /// let (_p, c) = q.split();
-    /// assert_eq!(c.capacity(), 5);
-    /// ```
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
-    }
 }
 
 impl<T, const N: usize, W: WaitTimeout> Consumer<'_, T, N, W> {
@@ -938,24 +793,8 @@ impl<T, const N: usize, W: WaitTimeout> Consumer<'_, T, N, W> {
     /// assert_eq!(c.pop_timeout(Duration::from_millis(5)), Err(PopTimeoutError::Timeout));
     /// ```
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
-        match self.try_pop() {
-            Ok(item) => Ok(item),
-            Err(TryPopError::Closed) => Err(PopTimeoutError::Closed),
-            Err(TryPopError::Empty) => {
-                let deadline = Deadline::<W::Clock>::after(timeout);
-                self.queue
-                    .shared
-                    .not_empty
-                    .block_until::<W, _, _>((), &deadline, |()| {
-                        match self.queue.pop_attempt(true) {
-                            Ok(item) => Ok(Ok(item)),
-                            Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
-                            Err(TryPopError::Empty) => Err(()),
-                        }
-                    })
-                    .unwrap_or(Err(PopTimeoutError::Timeout))
-            }
-        }
+        let deadline = Deadline::<W::Clock>::after(timeout);
+        blocking::pop_until::<W, _, _, _>(self.queue, &deadline)
     }
 }
 
@@ -963,6 +802,30 @@ impl<T, const N: usize, W: Wait> Drop for Consumer<'_, T, N, W> {
     /// Closes the queue (see [`close`](Self::close)).
     fn drop(&mut self) {
         self.queue.close();
+    }
+}
+
+/// The queue's snapshot accessors on the half: [`len`](SpscQueue::len),
+/// [`is_empty`](SpscQueue::is_empty), [`is_full`](SpscQueue::is_full),
+/// [`capacity`](SpscQueue::capacity) and [`is_closed`](SpscQueue::is_closed) (non-blocking,
+/// interrupt-safe).
+///
+/// # Examples
+///
+/// ```
+/// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
+/// let (p, c) = q.split();
+/// p.try_push(1).unwrap();
+/// assert_eq!((c.len(), c.is_empty(), c.is_full(), c.capacity()), (1, false, true, 1));
+/// drop(p);
+/// assert!(c.is_closed());
+/// ```
+impl<T, const N: usize, W: Wait> Deref for Consumer<'_, T, N, W> {
+    type Target = SpscQueue<T, N, W>;
+
+    #[inline]
+    fn deref(&self) -> &SpscQueue<T, N, W> {
+        self.queue
     }
 }
 

@@ -25,11 +25,9 @@
 //! reaches zero are ordered by the word's modification order, and whichever comes second sees the
 //! other (no store-load pair, so no `SeqCst` is needed).
 
-use core::time::Duration;
-
 use crate::primitive::{AtomicU32, Ordering, const_fn};
 use crate::queue::TaskDoneError;
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Limit, Poll, Wait};
 
 /// Bit 0: a joiner may be asleep on the word.
 const JOIN_WAITERS: u32 = 1;
@@ -138,43 +136,38 @@ impl Tasks {
         self.word.load(Ordering::Acquire) >> 1 == 0
     }
 
-    /// Blocks until no task is unfinished.
-    pub(crate) fn join<W: Wait>(&self) {
+    /// Blocks until no task is unfinished, or until `limit` expires (never for `Forever`);
+    /// returns whether none is left.
+    pub(crate) fn join_until<W: Wait, L: Limit<W>>(&self, limit: &L) -> bool {
         // Poll before announcing (see `Wait::poll_pause`): while the joiner only polls,
         // `JOIN_WAITERS` stays clear and the last `task_done` makes no wake call.
         let mut poll = Poll::new();
-        while !self.all_done() && poll.pause::<W>() {}
-        while let Some(key) = self.announce::<W>() {
-            W::wait(&self.word, key);
-        }
-    }
-
-    /// Blocks until no task is unfinished or `timeout` has passed; `true` when none is left.
-    pub(crate) fn join_timeout<W: WaitTimeout>(&self, timeout: Duration) -> bool {
-        let deadline = Deadline::<W::Clock>::after(timeout);
-        let mut poll = Poll::new();
-        while !self.all_done() {
-            if deadline.remaining().is_none() {
-                return false;
+        while !self.all_done() && poll.pause::<W, L>(limit) {}
+        loop {
+            // Out of time: a last look, and no announcement, so no `task_done` owes a wake.
+            if limit.expired() {
+                return self.all_done();
             }
-            if !poll.pause::<W>() {
-                break;
-            }
-        }
-        while let Some(key) = self.announce::<W>() {
-            if !wait_until::<W>(&self.word, key, &deadline) {
+            let Some(key) = self.announce::<W>() else {
+                return true;
+            };
+            if !limit.sleep(&self.word, key) {
                 // A last look: the final `task_done` may have landed as time ran out.
                 return self.all_done();
             }
         }
-        true
     }
 }
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use crate::wait::{Futex, Spin};
+    use crate::wait::{Deadline, Forever, Futex, Spin, WaitTimeout};
+    use core::time::Duration;
+
+    fn join_timeout<W: WaitTimeout>(t: &Tasks, timeout: Duration) -> bool {
+        t.join_until::<W, _>(&Deadline::<W::Clock>::after(timeout))
+    }
 
     #[test]
     fn done_without_tasks_is_an_error_and_never_goes_negative() {
@@ -200,17 +193,17 @@ mod tests {
         t.add();
         t.add();
         std::thread::scope(|s| {
-            let j = s.spawn(|| t.join::<W>());
+            let j = s.spawn(|| t.join_until::<W, _>(&Forever));
             std::thread::sleep(Duration::from_millis(20)); // make "asleep" likely
             t.done::<W>().unwrap();
             assert!(
-                !t.join_timeout::<W>(Duration::from_millis(1)),
+                !join_timeout::<W>(&t, Duration::from_millis(1)),
                 "one task is left"
             );
             t.done::<W>().unwrap();
             j.join().unwrap();
         });
-        assert!(t.join_timeout::<W>(Duration::ZERO));
+        assert!(join_timeout::<W>(&t, Duration::ZERO));
     }
 
     #[test]

@@ -83,9 +83,15 @@ impl<C: Clock> Deadline<C> {
     }
 
     /// The time left, or `None` once the deadline has passed.
+    ///
+    /// A zero timeout is due without a clock read, so a `*_timeout(Duration::ZERO)` call costs
+    /// what its `try_` twin costs. Not inlined: every timed wait calls it several times, and one
+    /// copy keeps the clock arithmetic out of each call site (it is large on 32-bit targets).
+    #[inline(never)]
     pub(crate) fn remaining(&self) -> Option<Duration> {
         match self.at {
             None => Some(Duration::MAX),
+            Some(Duration::ZERO) => None,
             Some(at) => at.checked_sub(C::now()).filter(|left| !left.is_zero()),
         }
     }

@@ -81,6 +81,7 @@
 
 mod clock;
 mod hook;
+mod limit;
 mod spin;
 
 pub(crate) use clock::Deadline;
@@ -88,6 +89,7 @@ pub(crate) use clock::Deadline;
 pub use clock::StdClock;
 pub use clock::{Clock, NoClock};
 pub use hook::{Hook, HookClock};
+pub(crate) use limit::{Forever, Limit, Poll};
 pub use spin::{Backoff, Spin};
 
 cfg_futex! {
@@ -136,18 +138,28 @@ pub trait Wait {
     /// backend relies on the word changing before it sleeps).
     const WAKE_NEEDED: bool = true;
 
+    /// `false` when [`poll_pause`](Self::poll_pause) never pauses: the primitives then skip the
+    /// polling phase altogether, including the clock reads a timed wait would make in it. `Wfi`
+    /// sets it: on one core only an interrupt can change the word, and an interrupt also ends the
+    /// sleep, so polling first would only delay it.
+    const POLLS: bool = true;
+
     /// One pause of the polling phase that comes before sleeping: a caller that has to wait
     /// first re-checks its condition between pauses, and only when this returns `false` does it
     /// announce itself (so that wakers must call `wake_*`) and call [`wait`](Self::wait).
     ///
     /// `round` is 0 for the first pause of a wait, then 1, 2, ... Return `true` after pausing
     /// to poll again, or `false`, without pausing, once polling should stop; the phase must end
-    /// after a bounded number of rounds. A hand-off whose partner answers within the phase costs
+    /// after a bounded number of rounds, and once it has returned `false` it returns `false` for
+    /// every later round. A hand-off whose partner answers within the phase costs
     /// no system call on either side; one that takes longer costs the phase on top of the sleep.
     ///
     /// The default spins: `2^round` spin hints for rounds 0 to 5, 63 hints in all (well under
     /// 2 µs on current cores), then stops. `Futex` adds a few yields to the OS scheduler,
     /// so that a partner waiting for the same core gets it.
+    ///
+    /// A timed wait checks its deadline before every pause (unless [`POLLS`](Self::POLLS) is
+    /// `false`), so the phase ends at the deadline and a zero timeout never pauses at all.
     #[inline]
     fn poll_pause(round: u32) -> bool {
         spin_pause(round, 6)
@@ -172,27 +184,6 @@ pub trait Wait {
     /// sleeps; see [`light_publish`](Self::light_publish). The default does nothing.
     #[inline]
     fn heavy_fence() {}
-}
-
-/// A caller's progress through the polling phase of one wait (see [`Wait::poll_pause`]).
-pub(crate) struct Poll {
-    round: u32,
-}
-
-impl Poll {
-    /// The first round.
-    #[inline]
-    pub(crate) const fn new() -> Self {
-        Self { round: 0 }
-    }
-
-    /// Pauses once and returns `true`, or returns `false` when the caller should sleep.
-    #[inline]
-    pub(crate) fn pause<W: Wait>(&mut self) -> bool {
-        let round = self.round;
-        self.round = round.saturating_add(1);
-        W::poll_pause(round)
-    }
 }
 
 /// A [`Wait`] backend that can also wait with a time limit.
@@ -223,25 +214,6 @@ cfg_futex! {
         /// The clock [`Spin`] uses when none is named: none on bare metal (and under `cfg(loom)`),
         /// so no timed methods.
         pub type DefaultSpinClock = NoClock;
-    }
-}
-
-/// Waits on `word` while it holds `expected`, but not past `deadline`.
-///
-/// Returns `false`, without waiting, once the deadline has passed; `true` after a wait (which may
-/// have been cut short). This is the loop step every timed operation shares: try, then
-/// `wait_until`, then try again, so a zero timeout behaves exactly like a `try_` call.
-pub(crate) fn wait_until<W: WaitTimeout>(
-    word: &AtomicU32,
-    expected: u32,
-    deadline: &Deadline<W::Clock>,
-) -> bool {
-    match deadline.remaining() {
-        None => false,
-        Some(left) => {
-            W::wait_timeout(word, expected, left);
-            true
-        }
     }
 }
 

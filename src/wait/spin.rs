@@ -114,7 +114,7 @@ impl<C> Wait for Spin<C> {
     fn wait(word: &AtomicU32, expected: u32) {
         assert_can_block();
         // Relaxed: `wait` orders nothing; the caller re-loads with the ordering it needs.
-        // Bounded, as `WAKE_NEEDED = false` requires: one backoff ramp (about 127 spin hints),
+        // Bounded, as `WAKE_NEEDED = false` requires: one backoff ramp (63 spin hints in all),
         // then a spurious return, so callers whose condition is not this word can pause here.
         #[cfg(not(loom))]
         {

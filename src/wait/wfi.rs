@@ -89,14 +89,11 @@ impl<C> Wait for Wfi<C> {
     #[inline]
     fn wake_all(_word: *const AtomicU32) {}
 
-    // `true` although waking is free: see the type's docs.
+    // `WAKE_NEEDED` stays `true` although waking is free: see the type's docs.
 
     /// No polling: on one core only an interrupt can change the word, and an interrupt ends the
     /// sleep as well, so spinning first would only delay it.
-    #[inline]
-    fn poll_pause(_round: u32) -> bool {
-        false
-    }
+    const POLLS: bool = false;
 }
 
 impl<C: Clock> WaitTimeout for Wfi<C> {

@@ -3,7 +3,7 @@
 //! A queue's publisher stores a position and then loads the signal word to see whether anyone
 //! sleeps; a waiter announces itself on the signal word and then re-loads the position. Each
 //! side needs a store-load (full) fence between its two steps, or both can miss the other's
-//! store and the waiter sleeps through the item (see `queue/signal.rs`). Publishing happens on
+//! store and the waiter sleeps through the item (see `queue/eventcount.rs`). Publishing happens on
 //! every item and sleeping rarely, so the fence is split unevenly: the publisher gets a compiler
 //! fence only, and the waiter, right before it re-checks, asks the kernel to run a full memory
 //! barrier on every thread of the process that is running at that moment (a thread that is not

@@ -1,6 +1,8 @@
-//! `Signal`: "sleep until something may have changed", an eventcount on one 32-bit word.
+//! `EventCount`: "sleep until something may have changed", on one 32-bit word.
 //!
-//! Each queue has one `Signal` per direction: `not_empty` (poppers wait on it, pushers notify)
+//! An eventcount (Reed and Kanodia's, as in Dmitry Vyukov's and folly's): waiters announce
+//! themselves and re-check their condition before sleeping on a snapshot of a sequence number,
+//! notifiers bump the sequence only when someone announced. Each queue has one per direction: `not_empty` (poppers wait on it, pushers notify)
 //! and `not_full` (pushers wait, poppers notify); `close` notifies both.
 //!
 //! # The word
@@ -37,9 +39,9 @@
 //! 1. The change that can satisfy a waiter is published by a `SeqCst` store or read-modify-write
 //!    (or inside a lock that the waiter's re-check also takes: the lock orders the two critical
 //!    sections, and the waiter's `fetch_or` happens-before the notifier's load), and is followed
-//!    by [`Signal::notify`]. Queues pick `SeqCst` only when `W::WAKE_NEEDED`; a polling backend
+//!    by [`EventCount::notify`]. Queues pick `SeqCst` only when `W::WAKE_NEEDED`; a polling backend
 //!    keeps its release stores.
-//! 2. The `attempt` passed to [`Signal::block`] reads that state with `SeqCst` loads (or under
+//! 2. The `attempt` passed to [`EventCount::block_until`] reads that state with `SeqCst` loads (or under
 //!    the lock) whenever it reports failure.
 //!
 //! The notifier's bump is a `SeqCst` compare-exchange (slow path only), so a waiter that announces
@@ -75,10 +77,10 @@
 use core::sync::atomic::compiler_fence;
 
 use crate::primitive::{AtomicU32, Ordering, const_fn, loom_dekker_fence};
-use crate::wait::{Deadline, Poll, Wait, WaitTimeout, wait_until};
+use crate::wait::{Limit, Poll, Wait};
 
 /// The ordering of a store or read-modify-write that publishes a change waiters may sleep on:
-/// `SeqCst` when the backend needs waking (the signal contract, module docs), `Release` for a
+/// `SeqCst` when the backend needs waking (the eventcount contract, module docs), `Release` for a
 /// polling backend. Callers still pair it with an Acquire (or `SeqCst`) load on the reading side.
 #[inline]
 pub(crate) fn publish_ordering<W: Wait>() -> Ordering {
@@ -91,7 +93,7 @@ pub(crate) fn publish_ordering<W: Wait>() -> Ordering {
 }
 
 /// The ordering of a load that decides whether to wait: `SeqCst` in the re-check after
-/// announcing a waiter (the signal contract), `weak` on the fast path.
+/// announcing a waiter (the eventcount contract), `weak` on the fast path.
 #[inline]
 pub(crate) fn check_ordering(recheck: bool, weak: Ordering) -> Ordering {
     if recheck { Ordering::SeqCst } else { weak }
@@ -108,14 +110,14 @@ const STEP: u32 = 2;
 /// `Release` when the backend offers asymmetric fences; waiters then call `W::heavy_fence`
 /// before re-checking. The lock-based queues and `join` publish under a lock or with a `SeqCst`
 /// read-modify-write, so their waiters skip that system call.
-pub(crate) struct Signal<const LIGHT_PUBLISHERS: bool = true> {
+pub(crate) struct EventCount<const LIGHT_PUBLISHERS: bool = true> {
     /// `SLEEPERS` flag plus sequence number; see the module docs.
     word: AtomicU32,
 }
 
-impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
+impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     const_fn! {
-        /// A signal with nobody waiting.
+        /// An eventcount with nobody waiting.
         pub(crate) fn new() -> Self {
             Self { word: AtomicU32::new(0) }
         }
@@ -176,75 +178,42 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
         key
     }
 
-    /// The step before a waiter's next attempt, unless it has a key to sleep on: a pause while
-    /// the polling phase lasts (`poll` is `None` once it is over), then an announcement, whose
-    /// key it returns; on a polling backend, the backend's bounded `wait` as the pause.
-    #[inline]
-    fn pause_or_announce<W: Wait>(&self, poll: &mut Option<Poll>) -> Option<u32> {
-        if let Some(phase) = poll {
-            if phase.pause::<W>() {
-                // Paused within the polling phase (module docs): nobody has to wake us.
-                return None;
-            }
-            *poll = None;
-        }
-        if W::WAKE_NEEDED {
-            Some(self.prepare::<W>())
-        } else {
-            // Polling backend: its bounded `wait` is the pause (module docs).
-            W::wait(&self.word, self.word.load(Ordering::Relaxed));
-            None
-        }
-    }
-
-    /// Blocks until `attempt` succeeds, re-trying it after every possible change.
+    /// Blocks until `attempt` succeeds, re-trying it after every possible change, or until
+    /// `limit` expires (never for `Forever`): then returns the payload.
     ///
     /// `attempt` takes the caller's payload (the item of a push, `()` for a pop) and hands it back
     /// on failure; the caller has already made one attempt of its own. See the module docs for
-    /// what `attempt` must load with `SeqCst`.
-    pub(crate) fn block<W: Wait, X, R>(
+    /// what `attempt` must load with `SeqCst`. Never reports a timeout before the deadline's
+    /// clock says it has passed, and gives up before announcing itself once it has.
+    pub(crate) fn block_until<W: Wait, L: Limit<W>, X, R>(
         &self,
         mut payload: X,
+        limit: &L,
         mut attempt: impl FnMut(X) -> Result<R, X>,
-    ) -> R {
-        let mut poll = Some(Poll::new());
+    ) -> Result<R, X> {
+        let mut poll = Poll::new();
+        let mut polling = true;
         // The key of an announcement whose re-check failed: the next step is to sleep on it.
         // One call site for `attempt`, since it is inlined: pause or announce or sleep, then try.
         let mut announced = None;
         loop {
             if let Some(key) = announced.take() {
-                W::wait(&self.word, key);
-            } else {
-                announced = self.pause_or_announce::<W>(&mut poll);
-            }
-            payload = match attempt(payload) {
-                Ok(done) => return done,
-                Err(payload) => payload,
-            };
-        }
-    }
-
-    /// As [`block`](Self::block), but gives up once `deadline` has passed and returns the payload.
-    ///
-    /// Never reports a timeout before the deadline's clock says it has passed.
-    pub(crate) fn block_until<W: WaitTimeout, X, R>(
-        &self,
-        mut payload: X,
-        deadline: &Deadline<W::Clock>,
-        mut attempt: impl FnMut(X) -> Result<R, X>,
-    ) -> Result<R, X> {
-        let mut poll = Some(Poll::new());
-        // As in `block`.
-        let mut announced = None;
-        loop {
-            if let Some(key) = announced.take() {
-                if !wait_until::<W>(&self.word, key, deadline) {
+                if !limit.sleep(&self.word, key) {
                     return Err(payload);
                 }
-            } else if deadline.remaining().is_none() {
-                return Err(payload);
+            } else if polling && poll.pause::<W, L>(limit) {
+                // Paused within the polling phase (module docs): nobody has to wake us.
             } else {
-                announced = self.pause_or_announce::<W>(&mut poll);
+                polling = false;
+                if limit.expired() {
+                    return Err(payload);
+                }
+                if W::WAKE_NEEDED {
+                    announced = Some(self.prepare::<W>());
+                } else {
+                    // Polling backend: its bounded `wait` is the pause (module docs).
+                    W::wait(&self.word, self.word.load(Ordering::Relaxed));
+                }
             }
             payload = match attempt(payload) {
                 Ok(done) => return Ok(done),
@@ -257,7 +226,7 @@ impl<const LIGHT_PUBLISHERS: bool> Signal<LIGHT_PUBLISHERS> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
-    use crate::wait::{Futex, MonotonicClock, Spin};
+    use crate::wait::{Deadline, Forever, Futex, MonotonicClock, Spin};
     use core::time::Duration;
 
     fn ready(flag: &AtomicU32) -> Result<(), ()> {
@@ -270,13 +239,13 @@ mod tests {
     }
 
     fn handoff<W: Wait>() {
-        let signal: Signal = Signal::new();
+        let count: EventCount = EventCount::new();
         let flag = AtomicU32::new(0);
         std::thread::scope(|s| {
-            s.spawn(|| signal.block::<W, _, _>((), |()| ready(&flag)));
+            s.spawn(|| count.block_until::<W, _, _, _>((), &Forever, |()| ready(&flag)));
             std::thread::sleep(Duration::from_millis(20)); // make "asleep" likely
             flag.store(1, Ordering::SeqCst);
-            signal.notify::<W>();
+            count.notify::<W>();
         });
     }
 
@@ -288,14 +257,14 @@ mod tests {
 
     #[test]
     fn notify_without_sleepers_leaves_the_word_alone() {
-        let signal: Signal = Signal::new();
-        signal.notify::<Futex>();
-        assert_eq!(signal.word.load(Ordering::Relaxed), 0);
-        let key = signal.prepare::<Futex>();
+        let count: EventCount = EventCount::new();
+        count.notify::<Futex>();
+        assert_eq!(count.word.load(Ordering::Relaxed), 0);
+        let key = count.prepare::<Futex>();
         assert_eq!(key, SLEEPERS);
-        signal.notify::<Futex>();
+        count.notify::<Futex>();
         assert_eq!(
-            signal.word.load(Ordering::Relaxed),
+            count.word.load(Ordering::Relaxed),
             STEP,
             "bumped, flag cleared"
         );
@@ -303,9 +272,9 @@ mod tests {
 
     #[test]
     fn block_until_times_out_with_the_payload() {
-        let signal: Signal = Signal::new();
+        let count: EventCount = EventCount::new();
         let deadline = Deadline::<MonotonicClock>::after(Duration::from_millis(5));
-        let r: Result<(), u8> = signal.block_until::<Futex, _, _>(7, &deadline, Err);
+        let r: Result<(), u8> = count.block_until::<Futex, _, _, _>(7, &deadline, Err);
         assert_eq!(r, Err(7));
         assert!(deadline.remaining().is_none(), "never before the deadline");
     }

@@ -1,0 +1,104 @@
+//! How long a blocking call may wait, and the polling phase that comes before it sleeps.
+//!
+//! Every blocking operation of the crate is written once, as a slow path generic over a
+//! [`Limit`]: [`Forever`] for the untimed verb (`lock`, `wait`, `pop`, ...) on any [`Wait`]
+//! backend, a [`Deadline`] for the timed one (`lock_timeout`, `wait_timeout`, `pop_timeout`, ...)
+//! on a [`WaitTimeout`] backend. A backend without a clock has no `Deadline` limit, so it has no
+//! timed methods at all, and the untimed twin pays nothing for the timed one: `Forever::expired`
+//! is a constant `false` and `Forever::sleep` is `W::wait`, so once monomorphised the loop is the
+//! untimed loop, instruction for instruction.
+//!
+//! Both twins run the same loop: the same polling phase ([`Poll`]), the same announcement, the
+//! same wake rules. The limit only adds its checks: the polling phase ends at the deadline, and a
+//! caller whose deadline has passed gives up before it announces itself, so a zero (or already
+//! passed) timeout never sleeps, never yields and never leaves a wake owed.
+
+use super::{AtomicU32, Deadline, Wait, WaitTimeout};
+
+/// How long a blocking call may wait: [`Forever`] or a [`Deadline`].
+pub(crate) trait Limit<W: Wait> {
+    /// What a slow path that can only succeed or time out returns: `()` for [`Forever`], which
+    /// cannot time out (so the untimed path returns nothing, as it always did), `bool` for a
+    /// deadline (`true`: done).
+    type Outcome: Copy;
+    /// The outcome "done".
+    const DONE: Self::Outcome;
+    /// The outcome "the limit expired first".
+    const EXPIRED: Self::Outcome;
+
+    /// Whether the caller must give up now.
+    fn expired(&self) -> bool;
+
+    /// Blocks while `word` holds `expected` (as [`Wait::wait`], possibly returning spuriously),
+    /// but not past the limit. Returns `false`, without blocking, once the limit has expired.
+    fn sleep(&self, word: &AtomicU32, expected: u32) -> bool;
+}
+
+/// No limit: the untimed verbs.
+pub(crate) struct Forever;
+
+impl<W: Wait> Limit<W> for Forever {
+    type Outcome = ();
+    const DONE: () = ();
+    const EXPIRED: () = ();
+
+    #[inline(always)]
+    fn expired(&self) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    fn sleep(&self, word: &AtomicU32, expected: u32) -> bool {
+        W::wait(word, expected);
+        true
+    }
+}
+
+impl<W: WaitTimeout> Limit<W> for Deadline<W::Clock> {
+    type Outcome = bool;
+    const DONE: bool = true;
+    const EXPIRED: bool = false;
+
+    #[inline]
+    fn expired(&self) -> bool {
+        self.remaining().is_none()
+    }
+
+    // Not inlined: one copy per backend serves every primitive's timed wait.
+    #[inline(never)]
+    fn sleep(&self, word: &AtomicU32, expected: u32) -> bool {
+        match self.remaining() {
+            None => false,
+            Some(left) => {
+                W::wait_timeout(word, expected, left);
+                true
+            }
+        }
+    }
+}
+
+/// A caller's progress through the polling phase of one wait (see [`Wait::poll_pause`]).
+pub(crate) struct Poll {
+    round: u32,
+}
+
+impl Poll {
+    /// The first round.
+    #[inline]
+    pub(crate) const fn new() -> Self {
+        Self { round: 0 }
+    }
+
+    /// Pauses once and returns `true`, or returns `false`, without pausing, when the caller
+    /// should stop polling: the backend does not poll ([`Wait::POLLS`]), its phase is over, or
+    /// the limit has expired (checked first, so an expired deadline never spins or yields).
+    #[inline]
+    pub(crate) fn pause<W: Wait, L: Limit<W>>(&mut self, limit: &L) -> bool {
+        if !W::POLLS || limit.expired() {
+            return false;
+        }
+        let round = self.round;
+        self.round = round.saturating_add(1);
+        W::poll_pause(round)
+    }
+}
