@@ -6,301 +6,229 @@
 
 use core::fmt;
 
-/// The error of `try_push`: the queue was full or closed; the item comes back.
-///
-/// A queue that is both closed and full reports [`Closed`](TryPushError::Closed).
-///
-/// # Examples
-///
-/// ```
-/// use baresync::{MpmcQueue, TryPushError};
-///
-/// let q: MpmcQueue<&str, 1> = MpmcQueue::new();
-/// q.try_push("a").unwrap();
-/// assert_eq!(q.try_push("b"), Err(TryPushError::Full("b")));
-/// q.close();
-/// assert_eq!(q.try_push("c").unwrap_err().into_inner(), "c");
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TryPushError<T> {
-    /// The queue holds its capacity of items; the rejected item is inside.
-    Full(T),
-    /// The queue was closed; the rejected item is inside.
-    Closed(T),
-}
-
-impl<T> TryPushError<T> {
-    /// Returns the item that could not be pushed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = baresync::TryPushError::Full(5);
-    /// assert_eq!(e.into_inner(), 5);
-    /// ```
-    pub fn into_inner(self) -> T {
-        match self {
-            Self::Full(item) | Self::Closed(item) => item,
+/// Declares a push error: an enum of `$other(T)` and `Closed(T)` that hands the item back,
+/// with `into_inner`, the two predicates, `Debug` without `T: Debug`, `Display`, `Error`, and
+/// `From<Closed<T>>`.
+macro_rules! push_error {
+    (
+        $(#[$attr:meta])*
+        $name:ident { $(#[$other_doc:meta])* $other:ident => $is_other:ident, $why:literal }
+    ) => {
+        $(#[$attr])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name<T> {
+            $(#[$other_doc])*
+            $other(T),
+            /// The queue was closed; the rejected item is inside.
+            Closed(T),
         }
-    }
 
-    /// Whether the push failed because the queue was full.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(baresync::TryPushError::Full(()).is_full());
-    /// ```
-    pub fn is_full(&self) -> bool {
-        matches!(self, Self::Full(_))
-    }
+        impl<T> $name<T> {
+            #[doc = concat!("Returns the item that could not be pushed.
 
-    /// Whether the push failed because the queue was closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(baresync::TryPushError::Closed(()).is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Closed(_))
-    }
-}
+# Examples
 
-impl<T> fmt::Debug for TryPushError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Full(_) => f.write_str("Full(..)"),
-            Self::Closed(_) => f.write_str("Closed(..)"),
+```
+let e = baresync::", stringify!($name), "::", stringify!($other), "(5);
+assert_eq!(e.into_inner(), 5);
+```")]
+            pub fn into_inner(self) -> T {
+                match self {
+                    Self::$other(item) | Self::Closed(item) => item,
+                }
+            }
+
+            #[doc = concat!("Whether the push failed because ", $why, ".
+
+# Examples
+
+```
+assert!(baresync::", stringify!($name), "::", stringify!($other), "(()).", stringify!($is_other), "());
+```")]
+            pub fn $is_other(&self) -> bool {
+                matches!(self, Self::$other(_))
+            }
+
+            #[doc = concat!("Whether the push failed because the queue was closed.
+
+# Examples
+
+```
+assert!(baresync::", stringify!($name), "::Closed(()).is_closed());
+```")]
+            pub fn is_closed(&self) -> bool {
+                matches!(self, Self::Closed(_))
+            }
         }
-    }
-}
 
-impl<T> fmt::Display for TryPushError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Full(_) => f.write_str("pushing to a full queue"),
-            Self::Closed(_) => f.write_str("pushing to a closed queue"),
+        impl<T> fmt::Debug for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    Self::$other(_) => f.write_str(concat!(stringify!($other), "(..)")),
+                    Self::Closed(_) => f.write_str("Closed(..)"),
+                }
+            }
         }
-    }
-}
 
-impl<T> core::error::Error for TryPushError<T> {}
-
-impl<T> From<Closed<T>> for TryPushError<T> {
-    fn from(Closed(item): Closed<T>) -> Self {
-        Self::Closed(item)
-    }
-}
-
-/// The error of `try_pop`: the queue was empty, or closed and drained.
-///
-/// # Examples
-///
-/// ```
-/// use baresync::{MpmcQueue, TryPopError};
-///
-/// let q: MpmcQueue<u8, 2> = MpmcQueue::new();
-/// assert_eq!(q.try_pop(), Err(TryPopError::Empty));
-/// q.try_push(1).unwrap();
-/// q.close();
-/// assert_eq!(q.try_pop(), Ok(1), "queued items still drain");
-/// assert_eq!(q.try_pop(), Err(TryPopError::Closed));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TryPopError {
-    /// The queue holds no item that can be taken now.
-    Empty,
-    /// The queue is closed and holds no more items: none will ever come.
-    Closed,
-}
-
-impl TryPopError {
-    /// Whether the pop failed because the queue was empty (but still open).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(baresync::TryPopError::Empty.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        matches!(self, Self::Empty)
-    }
-
-    /// Whether the pop failed because the queue is closed and drained.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(baresync::TryPopError::Closed.is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Closed)
-    }
-}
-
-impl fmt::Display for TryPopError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Empty => f.write_str("popping from an empty queue"),
-            Self::Closed => f.write_str("popping from a closed and drained queue"),
+        impl<T> fmt::Display for $name<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    Self::$other(_) => f.write_str(concat!("pushing failed: ", $why)),
+                    Self::Closed(_) => f.write_str("pushing to a closed queue"),
+                }
+            }
         }
-    }
-}
 
-impl core::error::Error for TryPopError {}
+        impl<T> core::error::Error for $name<T> {}
 
-impl From<Closed> for TryPopError {
-    fn from(_: Closed) -> Self {
-        Self::Closed
-    }
-}
-
-/// The error of `push_timeout`: the queue stayed full, or was closed; the item comes back.
-///
-/// # Examples
-///
-/// ```
-/// use baresync::{MpmcQueue, PushTimeoutError};
-/// use std::time::Duration;
-///
-/// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
-/// q.push(1).unwrap();
-/// let e = q.push_timeout(2, Duration::from_millis(1)).unwrap_err();
-/// assert_eq!(e, PushTimeoutError::Timeout(2));
-/// assert_eq!(e.into_inner(), 2);
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PushTimeoutError<T> {
-    /// The queue stayed full until the timeout; the rejected item is inside.
-    Timeout(T),
-    /// The queue was closed; the rejected item is inside.
-    Closed(T),
-}
-
-impl<T> PushTimeoutError<T> {
-    /// Returns the item that could not be pushed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let e = baresync::PushTimeoutError::Closed("job");
-    /// assert_eq!(e.into_inner(), "job");
-    /// ```
-    pub fn into_inner(self) -> T {
-        match self {
-            Self::Timeout(item) | Self::Closed(item) => item,
+        impl<T> From<Closed<T>> for $name<T> {
+            fn from(Closed(item): Closed<T>) -> Self {
+                Self::Closed(item)
+            }
         }
-    }
-
-    /// Whether the push failed because the time ran out.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(baresync::PushTimeoutError::Timeout(()).is_timeout());
-    /// ```
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout(_))
-    }
-
-    /// Whether the push failed because the queue was closed.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert!(baresync::PushTimeoutError::Closed(()).is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Closed(_))
-    }
+    };
 }
 
-impl<T> fmt::Debug for PushTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Timeout(_) => f.write_str("Timeout(..)"),
-            Self::Closed(_) => f.write_str("Closed(..)"),
+/// Declares a pop error: an enum of `$other` and `Closed` (closed and drained), with the two
+/// predicates, `Display`, `Error` and `From<Closed>`.
+macro_rules! pop_error {
+    (
+        $(#[$attr:meta])*
+        $name:ident { $(#[$other_doc:meta])* $other:ident => $is_other:ident, $why:literal }
+    ) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(#[$other_doc])*
+            $other,
+            /// The queue is closed and holds no more items: none will ever come.
+            Closed,
         }
-    }
-}
 
-impl<T> fmt::Display for PushTimeoutError<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Timeout(_) => f.write_str("timed out pushing to a full queue"),
-            Self::Closed(_) => f.write_str("pushing to a closed queue"),
+        impl $name {
+            #[doc = concat!("Whether the pop failed because ", $why, ".
+
+# Examples
+
+```
+assert!(baresync::", stringify!($name), "::", stringify!($other), ".", stringify!($is_other), "());
+```")]
+            pub fn $is_other(&self) -> bool {
+                matches!(self, Self::$other)
+            }
+
+            #[doc = concat!("Whether the pop failed because the queue is closed and drained.
+
+# Examples
+
+```
+assert!(baresync::", stringify!($name), "::Closed.is_closed());
+```")]
+            pub fn is_closed(&self) -> bool {
+                matches!(self, Self::Closed)
+            }
         }
-    }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    Self::$other => f.write_str(concat!("popping failed: ", $why)),
+                    Self::Closed => f.write_str("popping from a closed and drained queue"),
+                }
+            }
+        }
+
+        impl core::error::Error for $name {}
+
+        impl From<Closed> for $name {
+            fn from(_: Closed) -> Self {
+                Self::Closed
+            }
+        }
+    };
 }
 
-impl<T> core::error::Error for PushTimeoutError<T> {}
-
-impl<T> From<Closed<T>> for PushTimeoutError<T> {
-    fn from(Closed(item): Closed<T>) -> Self {
-        Self::Closed(item)
-    }
-}
-
-/// The error of `pop_timeout`: the queue stayed empty, or is closed and drained.
-///
-/// # Examples
-///
-/// ```
-/// use baresync::{MpmcQueue, PopTimeoutError};
-/// use std::time::Duration;
-///
-/// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
-/// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
-/// q.close();
-/// assert_eq!(q.pop_timeout(Duration::from_secs(60)), Err(PopTimeoutError::Closed));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PopTimeoutError {
-    /// No item arrived before the timeout.
-    Timeout,
-    /// The queue is closed and holds no more items.
-    Closed,
-}
-
-impl PopTimeoutError {
-    /// Whether the pop failed because the time ran out.
+push_error! {
+    /// The error of `try_push`: the queue was full or closed; the item comes back.
+    ///
+    /// A queue that is both closed and full reports [`Closed`](TryPushError::Closed).
     ///
     /// # Examples
     ///
     /// ```
-    /// assert!(baresync::PopTimeoutError::Timeout.is_timeout());
+    /// use baresync::{MpmcQueue, TryPushError};
+    ///
+    /// let q: MpmcQueue<&str, 1> = MpmcQueue::new();
+    /// q.try_push("a").unwrap();
+    /// assert_eq!(q.try_push("b"), Err(TryPushError::Full("b")));
+    /// q.close();
+    /// assert_eq!(q.try_push("c").unwrap_err().into_inner(), "c");
     /// ```
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Self::Timeout)
+    TryPushError {
+        /// The queue holds its capacity of items; the rejected item is inside.
+        Full => is_full, "the queue was full"
     }
+}
 
-    /// Whether the pop failed because the queue is closed and drained.
+pop_error! {
+    /// The error of `try_pop`: the queue was empty, or closed and drained.
     ///
     /// # Examples
     ///
     /// ```
-    /// assert!(baresync::PopTimeoutError::Closed.is_closed());
+    /// use baresync::{MpmcQueue, TryPopError};
+    ///
+    /// let q: MpmcQueue<u8, 2> = MpmcQueue::new();
+    /// assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+    /// q.try_push(1).unwrap();
+    /// q.close();
+    /// assert_eq!(q.try_pop(), Ok(1), "queued items still drain");
+    /// assert_eq!(q.try_pop(), Err(TryPopError::Closed));
     /// ```
-    pub fn is_closed(&self) -> bool {
-        matches!(self, Self::Closed)
+    TryPopError {
+        /// The queue holds no item that can be taken now.
+        Empty => is_empty, "the queue was empty"
     }
 }
 
-impl fmt::Display for PopTimeoutError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Timeout => f.write_str("timed out popping from an empty queue"),
-            Self::Closed => f.write_str("popping from a closed and drained queue"),
-        }
+push_error! {
+    /// The error of `push_timeout`: the queue stayed full, or was closed; the item comes back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::{MpmcQueue, PushTimeoutError};
+    /// use std::time::Duration;
+    ///
+    /// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
+    /// q.push(1).unwrap();
+    /// let e = q.push_timeout(2, Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(e, PushTimeoutError::Timeout(2));
+    /// assert_eq!(e.into_inner(), 2);
+    /// ```
+    PushTimeoutError {
+        /// The queue stayed full until the timeout; the rejected item is inside.
+        Timeout => is_timeout, "the queue stayed full until the timeout"
     }
 }
 
-impl core::error::Error for PopTimeoutError {}
-
-impl From<Closed> for PopTimeoutError {
-    fn from(_: Closed) -> Self {
-        Self::Closed
+pop_error! {
+    /// The error of `pop_timeout`: the queue stayed empty, or is closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use baresync::{MpmcQueue, PopTimeoutError};
+    /// use std::time::Duration;
+    ///
+    /// let q: MpmcQueue<u8, 1> = MpmcQueue::new();
+    /// assert_eq!(q.pop_timeout(Duration::from_millis(1)), Err(PopTimeoutError::Timeout));
+    /// q.close();
+    /// assert_eq!(q.pop_timeout(Duration::from_secs(60)), Err(PopTimeoutError::Closed));
+    /// ```
+    PopTimeoutError {
+        /// No item arrived before the timeout.
+        Timeout => is_timeout, "the queue stayed empty until the timeout"
     }
 }
 
@@ -395,7 +323,10 @@ mod tests {
 
     #[test]
     fn display_and_conversions() {
-        assert_eq!(TryPushError::Full(1).to_string(), "pushing to a full queue");
+        assert_eq!(
+            TryPushError::Full(1).to_string(),
+            "pushing failed: the queue was full"
+        );
         assert_eq!(
             TaskDoneError.to_string(),
             "task_done called more times than items were pushed"

@@ -84,19 +84,6 @@ impl<T, const N: usize, W> LifoQueue<T, N, W> {
             }
         }
     }
-
-    /// The number of items the queue can hold: `N`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::LifoQueue<u8, 3> = baresync::LifoQueue::new();
-    /// assert_eq!(q.capacity(), 3);
-    /// ```
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
-    }
 }
 
 locked_queue_api!(LifoQueue, [], "the most recently pushed item");

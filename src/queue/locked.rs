@@ -330,31 +330,6 @@ assert_eq!(q.len(), 1);
                 self.inner.len()
             }
 
-            #[doc = concat!("Whether the queue is empty (a snapshot). Takes the internal lock.
-
-# Examples
-
-```
-let q: baresync::", stringify!($queue), "<u8, 2> = baresync::", stringify!($queue), "::new();
-assert!(q.is_empty());
-```")]
-            pub fn is_empty(&self) -> bool {
-                self.len() == 0
-            }
-
-            #[doc = concat!("Whether the queue holds `N` items (a snapshot). Takes the internal lock.
-
-# Examples
-
-```
-let q: baresync::", stringify!($queue), "<u8, 1> = baresync::", stringify!($queue), "::new();
-q.push(1).unwrap();
-assert!(q.is_full());
-```")]
-            pub fn is_full(&self) -> bool {
-                self.len() == N
-            }
-
             #[doc = concat!("Marks one pushed item's task finished (Python's `Queue.task_done`).
 
 Usually called by the consumer after processing a popped item; any thread may call it.
@@ -496,6 +471,8 @@ assert!(q.join_timeout(Duration::from_millis(5)));
                 Self::new()
             }
         }
+
+        queue_accessors!($queue, [$($bound)*], [: $crate::wait::Wait]);
     };
 }
 pub(crate) use locked_queue_api;

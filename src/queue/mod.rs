@@ -44,6 +44,8 @@
 //! sleeps, a push or pop costs one extra load and no wake call; when someone does, the change
 //! wakes every sleeper of that direction, which re-check.
 
+#[macro_use]
+mod accessors;
 mod blocking;
 mod error;
 mod eventcount;

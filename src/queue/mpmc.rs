@@ -274,19 +274,6 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
             .wrapping_sub(Self::index(from) as isize)
     }
 
-    /// The number of items the queue can hold: `N`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::MpmcQueue<u8, 3> = baresync::MpmcQueue::new();
-    /// assert_eq!(q.capacity(), 3);
-    /// ```
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
-    }
-
     /// The number of claimed positions, that is items queued or being pushed or popped (a
     /// snapshot). Non-blocking; interrupt-safe.
     ///
@@ -303,33 +290,6 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
         Self::distance(head, tail).clamp(0, N as isize) as usize
-    }
-
-    /// Whether the queue is empty (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::MpmcQueue<u8, 3> = baresync::MpmcQueue::new();
-    /// assert!(q.is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether the queue is full (a snapshot). Non-blocking; interrupt-safe.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::MpmcQueue<u8, 1> = baresync::MpmcQueue::new();
-    /// q.try_push(1).unwrap();
-    /// assert!(q.is_full());
-    /// ```
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.len() == N
     }
 
     /// Whether the queue has been closed. Non-blocking; interrupt-safe.
@@ -445,6 +405,8 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         }
     }
 }
+
+queue_accessors!(MpmcQueue, [], []);
 
 impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// Writes `item` into the claimed slot and publishes it.

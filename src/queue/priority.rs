@@ -179,19 +179,6 @@ impl<T, const N: usize, W> PriorityQueue<T, N, W> {
             }
         }
     }
-
-    /// The number of items the queue can hold: `N`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::PriorityQueue<u8, 3> = baresync::PriorityQueue::new();
-    /// assert_eq!(q.capacity(), 3);
-    /// ```
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
-    }
 }
 
 locked_queue_api!(PriorityQueue, [: Ord], "the greatest item (the earliest pushed among equals)");

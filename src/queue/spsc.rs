@@ -199,19 +199,6 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
         }
     }
 
-    /// The number of items the queue can hold: `N`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
-    /// assert_eq!(q.capacity(), 3);
-    /// ```
-    #[inline]
-    pub const fn capacity(&self) -> usize {
-        N
-    }
-
     /// The number of items in the queue (a snapshot, stale as soon as it returns).
     ///
     /// # Examples
@@ -232,32 +219,6 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
         Self::distance(head, tail).min(N)
     }
 
-    /// Whether the queue holds no item (a snapshot).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
-    /// assert!(q.is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether the queue holds `N` items (a snapshot).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let q: baresync::SpscQueue<u8, 3> = baresync::SpscQueue::new();
-    /// assert!(!q.is_full());
-    /// ```
-    #[inline]
-    pub fn is_full(&self) -> bool {
-        self.len() == N
-    }
-
     /// Whether the queue has been closed (by a half's `close` or drop).
     ///
     /// # Examples
@@ -272,6 +233,8 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
         self.shared.closed.load(Ordering::Relaxed) != OPEN
     }
 }
+
+queue_accessors!(SpscQueue, [], []);
 
 impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
     /// Splits the queue into its producer and consumer halves, for as long as `self` is borrowed.
@@ -480,6 +443,53 @@ impl<T, const N: usize, W> fmt::Debug for SpscQueue<T, N, W> {
     }
 }
 
+/// What both halves share: their constructor, closing the queue when dropped, the queue's
+/// snapshot accessors through `Deref`, and `Debug`.
+macro_rules! spsc_half {
+    ($half:ident) => {
+        impl<'a, T, const N: usize, W: Wait> $half<'a, T, N, W> {
+            #[inline]
+            fn new(queue: &'a SpscQueue<T, N, W>) -> Self {
+                Self {
+                    queue,
+                    not_sync: PhantomData,
+                }
+            }
+        }
+
+        impl<T, const N: usize, W: Wait> Drop for $half<'_, T, N, W> {
+            /// Closes the queue (see [`close`](Self::close)).
+            fn drop(&mut self) {
+                self.queue.close();
+            }
+        }
+
+        /// The queue's snapshot accessors on the half: [`len`](SpscQueue::len),
+        /// [`is_empty`](SpscQueue::is_empty), [`is_full`](SpscQueue::is_full),
+        /// [`capacity`](SpscQueue::capacity) and [`is_closed`](SpscQueue::is_closed)
+        /// (non-blocking, interrupt-safe).
+        impl<T, const N: usize, W: Wait> Deref for $half<'_, T, N, W> {
+            type Target = SpscQueue<T, N, W>;
+
+            #[inline]
+            fn deref(&self) -> &SpscQueue<T, N, W> {
+                self.queue
+            }
+        }
+
+        impl<T, const N: usize, W: Wait> fmt::Debug for $half<'_, T, N, W> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($half))
+                    .field("queue", self.queue)
+                    .finish()
+            }
+        }
+    };
+}
+
+spsc_half!(Producer);
+spsc_half!(Consumer);
+
 /// The pushing half of an [`SpscQueue`].
 ///
 /// `Send` (move it to the producing thread or into an interrupt handler's state) but not
@@ -496,21 +506,24 @@ impl<T, const N: usize, W> fmt::Debug for SpscQueue<T, N, W> {
 /// assert_eq!(consumer.pop(), Ok("hello"));
 /// assert!(consumer.pop().is_err(), "closed by the producer's drop");
 /// ```
+///
+/// Through `Deref`, a half has the queue's snapshot accessors:
+///
+/// ```
+/// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
+/// let (p, c) = q.split();
+/// p.try_push(1).unwrap();
+/// assert_eq!((p.len(), p.is_empty(), p.is_full(), p.capacity()), (1, false, false, 2));
+/// c.close();
+/// assert!(p.is_closed());
+/// ```
 pub struct Producer<'a, T, const N: usize, W: Wait> {
     queue: &'a SpscQueue<T, N, W>,
     /// `!Sync`: the producer's cached index is a `Cell`.
     not_sync: PhantomData<Cell<()>>,
 }
 
-impl<'a, T, const N: usize, W: Wait> Producer<'a, T, N, W> {
-    #[inline]
-    fn new(queue: &'a SpscQueue<T, N, W>) -> Self {
-        Self {
-            queue,
-            not_sync: PhantomData,
-        }
-    }
-
+impl<T, const N: usize, W: Wait> Producer<'_, T, N, W> {
     /// Pushes `item` if there is room, without blocking.
     ///
     /// Wait-free: may be called from an interrupt handler. If the consumer sleeps in `pop`, this
@@ -615,45 +628,6 @@ impl<T, const N: usize, W: WaitTimeout> Producer<'_, T, N, W> {
     }
 }
 
-impl<T, const N: usize, W: Wait> Drop for Producer<'_, T, N, W> {
-    /// Closes the queue (see [`close`](Self::close)).
-    fn drop(&mut self) {
-        self.queue.close();
-    }
-}
-
-/// The queue's snapshot accessors on the half: [`len`](SpscQueue::len),
-/// [`is_empty`](SpscQueue::is_empty), [`is_full`](SpscQueue::is_full),
-/// [`capacity`](SpscQueue::capacity) and [`is_closed`](SpscQueue::is_closed) (non-blocking,
-/// interrupt-safe).
-///
-/// # Examples
-///
-/// ```
-/// let mut q: baresync::SpscQueue<u8, 2> = baresync::SpscQueue::new();
-/// let (p, c) = q.split();
-/// p.try_push(1).unwrap();
-/// assert_eq!((p.len(), p.is_empty(), p.is_full(), p.capacity()), (1, false, false, 2));
-/// c.close();
-/// assert!(p.is_closed());
-/// ```
-impl<T, const N: usize, W: Wait> Deref for Producer<'_, T, N, W> {
-    type Target = SpscQueue<T, N, W>;
-
-    #[inline]
-    fn deref(&self) -> &SpscQueue<T, N, W> {
-        self.queue
-    }
-}
-
-impl<T, const N: usize, W: Wait> fmt::Debug for Producer<'_, T, N, W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Producer")
-            .field("queue", self.queue)
-            .finish()
-    }
-}
-
 /// The popping half of an [`SpscQueue`].
 ///
 /// `Send` but not `Sync`: one context pops. Dropping it closes the queue, so a producer blocked in
@@ -667,21 +641,24 @@ impl<T, const N: usize, W: Wait> fmt::Debug for Producer<'_, T, N, W> {
 /// drop(consumer);
 /// assert!(producer.push(1).is_err(), "closed by the consumer's drop");
 /// ```
+///
+/// Through `Deref`, a half has the queue's snapshot accessors:
+///
+/// ```
+/// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
+/// let (p, c) = q.split();
+/// p.try_push(1).unwrap();
+/// assert_eq!((c.len(), c.is_empty(), c.is_full(), c.capacity()), (1, false, true, 1));
+/// drop(p);
+/// assert!(c.is_closed());
+/// ```
 pub struct Consumer<'a, T, const N: usize, W: Wait> {
     queue: &'a SpscQueue<T, N, W>,
     /// `!Sync`: the consumer's cached index is a `Cell`.
     not_sync: PhantomData<Cell<()>>,
 }
 
-impl<'a, T, const N: usize, W: Wait> Consumer<'a, T, N, W> {
-    #[inline]
-    fn new(queue: &'a SpscQueue<T, N, W>) -> Self {
-        Self {
-            queue,
-            not_sync: PhantomData,
-        }
-    }
-
+impl<T, const N: usize, W: Wait> Consumer<'_, T, N, W> {
     /// Pops the oldest item if there is one, without blocking.
     ///
     /// Wait-free: may be called from an interrupt handler. If the producer sleeps in `push`, this
@@ -795,45 +772,6 @@ impl<T, const N: usize, W: WaitTimeout> Consumer<'_, T, N, W> {
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
         let deadline = Deadline::<W::Clock>::after(timeout);
         blocking::pop_until::<W, _, _, _>(self.queue, &deadline)
-    }
-}
-
-impl<T, const N: usize, W: Wait> Drop for Consumer<'_, T, N, W> {
-    /// Closes the queue (see [`close`](Self::close)).
-    fn drop(&mut self) {
-        self.queue.close();
-    }
-}
-
-/// The queue's snapshot accessors on the half: [`len`](SpscQueue::len),
-/// [`is_empty`](SpscQueue::is_empty), [`is_full`](SpscQueue::is_full),
-/// [`capacity`](SpscQueue::capacity) and [`is_closed`](SpscQueue::is_closed) (non-blocking,
-/// interrupt-safe).
-///
-/// # Examples
-///
-/// ```
-/// let mut q: baresync::SpscQueue<u8, 1> = baresync::SpscQueue::new();
-/// let (p, c) = q.split();
-/// p.try_push(1).unwrap();
-/// assert_eq!((c.len(), c.is_empty(), c.is_full(), c.capacity()), (1, false, true, 1));
-/// drop(p);
-/// assert!(c.is_closed());
-/// ```
-impl<T, const N: usize, W: Wait> Deref for Consumer<'_, T, N, W> {
-    type Target = SpscQueue<T, N, W>;
-
-    #[inline]
-    fn deref(&self) -> &SpscQueue<T, N, W> {
-        self.queue
-    }
-}
-
-impl<T, const N: usize, W: Wait> fmt::Debug for Consumer<'_, T, N, W> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Consumer")
-            .field("queue", self.queue)
-            .finish()
     }
 }
 
