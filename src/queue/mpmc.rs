@@ -772,15 +772,12 @@ impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
 impl<T, const N: usize, W> Drop for MpmcQueue<T, N, W> {
     fn drop(&mut self) {
         // Relaxed: `&mut self` excludes every other access.
-        let mut head = self.head.load(Ordering::Relaxed);
+        let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
-        while head != tail {
-            // SAFETY: with `&mut self` no operation is in flight, so every position in
-            // `head..tail` was claimed and published (a claim cannot fail before publishing) and
-            // not popped; each is dropped once as `head` moves on.
-            unsafe { self.slots.drop_in_place(Self::index(head)) };
-            head = Self::next(head);
-        }
+        let count = Self::distance(head, tail).clamp(0, N as isize) as usize;
+        // SAFETY: with `&mut self` no operation is in flight, so every position in `head..tail`
+        // was claimed and published (a claim cannot fail before publishing) and not popped.
+        unsafe { self.slots.drop_run(Self::index(head), count) };
     }
 }
 

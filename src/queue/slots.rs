@@ -144,10 +144,53 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     /// As for [`read`](Self::read): the slot holds an initialized item that the caller exclusively
     /// owns and treats as gone afterwards.
     #[inline]
-    pub(crate) unsafe fn drop_in_place(&self, index: usize) {
+    unsafe fn drop_in_place(&self, index: usize) {
         // SAFETY: initialized and exclusively ours, by the caller's promise.
         self.slots[index]
             .value
             .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
+    }
+
+    /// Drops the `count` items in the slots from `first` on, wrapping past the end of the ring,
+    /// for a queue's `Drop`.
+    ///
+    /// If one item's `drop` panics, the rest are still dropped before the panic goes on, as
+    /// `Vec` and `VecDeque` do (a second panic aborts, as there).
+    ///
+    /// # Safety
+    ///
+    /// Those `count` slots hold initialized items that nobody else can reach (`&mut self`); they
+    /// are treated as free afterwards.
+    pub(crate) unsafe fn drop_run(&mut self, first: usize, count: usize) {
+        /// The items not dropped yet; dropping it (also while unwinding) drops them.
+        struct Rest<'a, T, S, const N: usize> {
+            ring: &'a Ring<T, S, N>,
+            next: usize,
+            left: usize,
+        }
+        impl<T, S, const N: usize> Rest<'_, T, S, N> {
+            fn drop_all(&mut self) {
+                while self.left > 0 {
+                    let index = self.next;
+                    // Moved on first, so a panic in this item's drop leaves it behind for good.
+                    self.next = if index + 1 == N { 0 } else { index + 1 };
+                    self.left -= 1;
+                    // SAFETY: one of the `count` initialized, unreachable items (the caller's
+                    // promise), each visited once.
+                    unsafe { self.ring.drop_in_place(index) };
+                }
+            }
+        }
+        impl<T, S, const N: usize> Drop for Rest<'_, T, S, N> {
+            fn drop(&mut self) {
+                self.drop_all();
+            }
+        }
+        Rest {
+            ring: self,
+            next: first,
+            left: count,
+        }
+        .drop_all();
     }
 }

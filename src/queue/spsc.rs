@@ -416,14 +416,14 @@ impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
 impl<T, const N: usize, W> Drop for SpscQueue<T, N, W> {
     fn drop(&mut self) {
         // Relaxed: `&mut self` excludes every other access.
-        let mut head = self.consumer.head.load(Ordering::Relaxed);
+        let head = self.consumer.head.load(Ordering::Relaxed);
         let tail = self.producer.tail.load(Ordering::Relaxed);
-        while head != tail {
-            // SAFETY: positions in `head..tail` hold items that were pushed and never popped, and
-            // `&mut self` means no half is using them; each is dropped once as `head` moves on.
-            unsafe { self.slots.drop_in_place(Self::index(head)) };
-            head = Self::next(head);
-        }
+        // SAFETY: positions in `head..tail` hold items that were pushed and never popped, and
+        // `&mut self` means no half is using them.
+        unsafe {
+            self.slots
+                .drop_run(Self::index(head), Self::distance(head, tail))
+        };
     }
 }
 
