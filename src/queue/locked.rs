@@ -42,10 +42,22 @@ pub(crate) trait Store {
     const CAPACITY: usize;
     /// The number of items.
     fn len(&self) -> usize;
-    /// Inserts `item`; the caller has checked that `len() < CAPACITY`.
+    /// Inserts `item`; the caller has checked that `len() < CAPACITY`. If user code (`T::cmp`)
+    /// panics, the item is stored first: the store holds it when the panic unwinds.
     fn push(&mut self, item: Self::Item);
-    /// Removes the next item in the store's order.
+    /// Removes the next item in the store's order. If user code panics, the item is taken out
+    /// first: the store no longer holds it, and it is dropped as the panic unwinds.
     fn pop(&mut self) -> Option<Self::Item>;
+}
+
+/// Calls its closure when dropped: on the unwinding path of a store operation whose user code
+/// panicked (the normal path forgets it).
+struct OnUnwind<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnUnwind<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
 }
 
 /// What the lock protects.
@@ -92,7 +104,11 @@ impl<S: Store, W: Wait> Attempts<false> for Locked<S, W> {
         // Counted before the item is visible (it is, once we unlock), and before `push` can panic
         // in a user `cmp` with the item already stored (tasks.rs).
         self.tasks.add();
+        // If `T::cmp` panics, the item is stored all the same (`Store::push`): poppers still
+        // hear of it.
+        let unwinding = OnUnwind(|| self.not_empty.notify::<W>());
         state.store.push(item);
+        core::mem::forget(unwinding);
         drop(state);
         self.not_empty.notify::<W>();
         Ok(())
@@ -101,7 +117,16 @@ impl<S: Store, W: Wait> Attempts<false> for Locked<S, W> {
     /// One pop attempt; as `push_attempt`.
     fn pop_attempt(&self, _recheck: bool) -> Result<S::Item, TryPopError> {
         let mut state = self.state.lock();
-        match state.store.pop() {
+        // If `T::cmp` panics, the item has left the store and is dropped as the panic unwinds
+        // (`Store::pop`): pushers hear of the free slot, and as no consumer will ever finish
+        // that item, its task is finished here, or `join` would wait forever.
+        let unwinding = OnUnwind(|| {
+            self.not_full.notify::<W>();
+            let _ = self.tasks.done::<W>();
+        });
+        let popped = state.store.pop();
+        core::mem::forget(unwinding);
+        match popped {
             Some(item) => {
                 drop(state);
                 self.not_full.notify::<W>();

@@ -102,7 +102,10 @@ impl<T: Ord, const N: usize> Store for Heap<T, N> {
 ///
 /// As in Python's `queue.PriorityQueue`, every successful push adds an unfinished task;
 /// [`task_done`](Self::task_done) marks one finished and [`join`](Self::join) waits until none is
-/// left. `T::cmp` runs under the lock: it must not use the same queue.
+/// left. `T::cmp` runs under the lock: it must not use the same queue. If it panics, no item is
+/// lost or dropped twice and the queue stays usable: a push's item is queued all the same; a pop's
+/// item (the greatest) is dropped as the panic unwinds and its task is counted done; blocked
+/// callers are woken either way.
 ///
 /// `N == 0` is rejected at compile time.
 ///
