@@ -5,7 +5,7 @@
 //! workload compare directly. Threads are spawned once per sample (`iter_custom`), pinned one
 //! producer and one consumer per core (`common::Placement`), meet at a barrier, and the clock
 //! runs from the start barrier until the last thread has finished. Results are measured and
-//! reported, never asserted; `scripts/bench_report.py` prints baresync's throughput relative to
+//! reported, never asserted; `perf/bench_report.py` prints baresync's throughput relative to
 //! the best anchor of each workload.
 //!
 //! | group | threads | verbs | baresync | anchors |
@@ -28,7 +28,7 @@
 //! in place of every 64th one, the same for every queue, so that a preempted partner on an
 //! oversubscribed machine costs a time slice at most.
 //!
-//! Run: `cargo bench --bench queues`; one group: `cargo bench --bench queues -- spsc_try`.
+//! Run (in perf/): `cargo bench --bench queues`; one group: `cargo bench --bench queues -- spsc_try`.
 
 mod common;
 

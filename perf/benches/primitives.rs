@@ -1,7 +1,7 @@
 //! Blocking primitives: baresync against std, parking_lot and spin, on the same workload in one run.
 //!
 //! Throughput everywhere (operations, round trips or rounds per second), so that every number of
-//! a workload compares directly and `scripts/bench_report.py` can divide them. The multi-threaded
+//! a workload compares directly and `perf/bench_report.py` can divide them. The multi-threaded
 //! groups use `iter_custom`: threads are spawned once per sample, pinned (`common::Placement`),
 //! meet at a barrier, and the clock runs from the start barrier until the last one has finished.
 //! Results are measured and reported, never asserted.
@@ -20,7 +20,7 @@
 //! backend is registered once below, forwarding to `Futex`: it measures the cost of the
 //! link-time indirection. `Wfi` is for single-core bare metal and has no host benchmark.
 //!
-//! Run: `cargo bench --bench primitives`; one group: `cargo bench --bench primitives -- barrier`.
+//! Run (in perf/): `cargo bench --bench primitives`; one group: `cargo bench --bench primitives -- barrier`.
 
 mod common;
 
