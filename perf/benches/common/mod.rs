@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The cores this process may run on, in the order the OS lists them.
-fn cores() -> &'static [core_affinity::CoreId] {
+pub fn cores() -> &'static [core_affinity::CoreId] {
     static CORES: OnceLock<Vec<core_affinity::CoreId>> = OnceLock::new();
     CORES.get_or_init(|| core_affinity::get_core_ids().unwrap_or_default())
 }

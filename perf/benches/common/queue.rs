@@ -151,22 +151,41 @@ pub fn transfer<T: Send, R: Send>(
     assert_eq!((txs.len() as u64, rxs.len() as u64), (producers, consumers));
     let items = shape.round(items);
     let (per_producer, per_consumer) = (items / producers, items / consumers);
-    // Each thread takes its own end, once, outside its timed loop.
-    let txs: Vec<_> = txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
-    let rxs: Vec<_> = rxs.into_iter().map(|r| Mutex::new(Some(r))).collect();
     let threads = (producers + consumers) as usize;
-    let (elapsed, sum) = run(threads, Placement::Spread(threads), |k| {
-        let k = k as u64;
-        if k < producers {
-            send(take(&txs[k as usize]), per_producer);
-            0
-        } else {
-            recv(take(&rxs[(k - producers) as usize]), per_consumer)
-        }
-    });
+    let (elapsed, sum) = run_ends(
+        Placement::Spread(threads),
+        txs,
+        rxs,
+        |tx| send(tx, per_producer),
+        |rx| recv(rx, per_consumer),
+    );
     let expected = producers * (per_producer * (per_producer - 1) / 2);
     assert_eq!(sum, expected, "items lost or duplicated");
     elapsed
+}
+
+/// Runs one thread per end, producers first, placed by `placement`: `send(end)` for each of
+/// `txs`, `recv(end)` for each of `rxs`. Returns the time from the moment every thread is ready
+/// until the last one finishes, and the sum of what the `recv` calls returned.
+pub fn run_ends<T: Send, R: Send>(
+    placement: Placement,
+    txs: Vec<T>,
+    rxs: Vec<R>,
+    send: impl Fn(T) + Sync,
+    recv: impl Fn(R) -> u64 + Sync,
+) -> (Duration, u64) {
+    let producers = txs.len();
+    // Each thread takes its own end once, before its loop: one uncontended lock per thread.
+    let txs: Vec<_> = txs.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let rxs: Vec<_> = rxs.into_iter().map(|r| Mutex::new(Some(r))).collect();
+    run(producers + rxs.len(), placement, |k| {
+        if k < producers {
+            send(take(&txs[k]));
+            0
+        } else {
+            recv(take(&rxs[k - producers]))
+        }
+    })
 }
 
 /// Takes the end a slot holds; each slot is taken by exactly one thread.
