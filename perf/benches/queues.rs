@@ -44,7 +44,8 @@ use common::queue::{
     baresync_mpmc_try, baresync_priority, baresync_spsc_blocking, baresync_spsc_try,
     crossbeam_channel_blocking, heap_anchor, heapless_try, rtrb_try, std_sync_channel_blocking,
 };
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 
 /// Items moved per iteration, whatever the number of threads.
 const ITEMS: u64 = 100_000;
@@ -52,10 +53,16 @@ const ITEMS: u64 = 100_000;
 // ---------------------------------------------------------------------------------------------
 // Groups
 
-fn spsc_try(c: &mut Criterion) {
-    let mut group = c.benchmark_group("spsc_try");
+/// A group of `ITEMS` elements per iteration, sampled flat.
+fn queue_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallTime> {
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Elements(ITEMS));
     group.sampling_mode(SamplingMode::Flat);
+    group
+}
+
+fn spsc_try(c: &mut Criterion) {
+    let mut group = queue_group(c, "spsc_try");
     for cap in [16, 1024] {
         let id = |name| BenchmarkId::new(name, format!("cap{cap}"));
         group.bench_function(id("baresync"), |b| {
@@ -89,9 +96,7 @@ fn spsc_try(c: &mut Criterion) {
 const ONE_TO_ONE: Shape = Shape::new(1, 1);
 
 fn mpmc_try(c: &mut Criterion) {
-    let mut group = c.benchmark_group("mpmc_try");
-    group.throughput(Throughput::Elements(ITEMS));
-    group.sampling_mode(SamplingMode::Flat);
+    let mut group = queue_group(c, "mpmc_try");
     for threads in [2, 4] {
         let shape = Shape::new(threads, threads);
         let id = |name| BenchmarkId::new(name, format!("{threads}p{threads}c_cap1024"));
@@ -111,9 +116,7 @@ fn mpmc_try(c: &mut Criterion) {
 }
 
 fn mpmc_blocking(c: &mut Criterion) {
-    let mut group = c.benchmark_group("mpmc_blocking");
-    group.throughput(Throughput::Elements(ITEMS));
-    group.sampling_mode(SamplingMode::Flat);
+    let mut group = queue_group(c, "mpmc_blocking");
     for threads in [2, 4] {
         let shape = Shape::new(threads, threads);
         let id = |name| BenchmarkId::new(name, format!("{threads}p{threads}c_cap1024"));
@@ -128,9 +131,7 @@ fn mpmc_blocking(c: &mut Criterion) {
 }
 
 fn spsc_blocking(c: &mut Criterion) {
-    let mut group = c.benchmark_group("spsc_blocking");
-    group.throughput(Throughput::Elements(ITEMS));
-    group.sampling_mode(SamplingMode::Flat);
+    let mut group = queue_group(c, "spsc_blocking");
     for cap in [16, 1024] {
         let id = |name| BenchmarkId::new(name, format!("cap{cap}"));
         group.bench_function(id("baresync_spsc"), |b| {
@@ -156,9 +157,7 @@ fn spsc_blocking(c: &mut Criterion) {
 }
 
 fn priority(c: &mut Criterion) {
-    let mut group = c.benchmark_group("priority");
-    group.throughput(Throughput::Elements(ITEMS));
-    group.sampling_mode(SamplingMode::Flat);
+    let mut group = queue_group(c, "priority");
     for threads in [1, 2] {
         let shape = Shape::new(threads, threads);
         let id = |name| BenchmarkId::new(name, format!("{threads}p{threads}c_cap1024"));
