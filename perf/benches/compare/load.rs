@@ -345,7 +345,7 @@ fn timed_waits(options: &Options) -> (String, Value) {
     let held = generic::Mutex::<(), DefaultWait>::new(());
     let parking_lot_held = parking_lot::Mutex::new(());
     // Each returns whether the call timed out, as it should: nobody sets, notifies or unlocks.
-    let calls: [(&str, &str, &(dyn Fn() -> bool + Sync)); 5] = [
+    let calls: [(&str, &str, &dyn Fn() -> bool); 5] = [
         ("baresync_event", "baresync `Event::wait_timeout`", &|| {
             !event.wait_timeout(TIMEOUT)
         }),
@@ -414,10 +414,11 @@ fn timed_waits(options: &Options) -> (String, Value) {
     let mut markdown = format!(
         "### Timed waits of 1 ms under {TIMED_WAIT_BUSY} busy threads (load_timed_waits)\n\n\
          Nobody sets, notifies or unlocks: each call should return after 1 ms. The time each \
-         actually took, measured on the main thread (unpinned), up to {WAITS_PER_SAMPLE} waits \
-         per contender and sample.\n\n\
+         actually took, measured on the main thread (unpinned): per contender and sample, \
+         {WAITS_PER_SAMPLE} waits or as many as start within {} ms.\n\n\
          | call | waits | median | p99 | max | returned before 1 ms | did not time out |\n\
-         | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n"
+         | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        (options.sample_cap * WAIT_CAP_FACTOR).as_millis()
     );
     let mut results = Vec::new();
     for (((id, what, _), times), failed) in calls.iter().zip(&waits).zip(&not_timed_out) {

@@ -55,42 +55,25 @@ const DEFAULT_SAMPLE_MS: u64 = 250;
 pub struct Options {
     throughput: bool,
     load: bool,
-    pub samples: usize,
-    pub items: u64,
-    pub load_items: u64,
-    pub sample_cap: Duration,
-    pub filter: Option<String>,
+    samples: usize,
+    items: u64,
+    load_items: u64,
+    sample_cap: Duration,
+    filter: Option<String>,
     out: PathBuf,
 }
 
 impl Options {
     /// From the environment, then the command line (which wins).
     fn parse() -> Options {
-        let env = |name: &str| std::env::var(name).ok();
-        let number = |name: &str, text: Option<String>, default: u64| -> u64 {
-            text.map_or(default, |t| {
-                t.replace('_', "")
-                    .parse()
-                    .unwrap_or_else(|_| usage(&format!("{name}: not a number: {t}")))
-            })
+        let env_or = |name: &str, default: u64| {
+            std::env::var(name).map_or(default, |text| number(name, &text))
         };
-        let mut samples = number(
-            "COMPARE_SAMPLES",
-            env("COMPARE_SAMPLES"),
-            DEFAULT_SAMPLES as u64,
-        );
-        let mut items = number("COMPARE_ITEMS", env("COMPARE_ITEMS"), DEFAULT_ITEMS);
-        let mut load_items = number(
-            "COMPARE_LOAD_ITEMS",
-            env("COMPARE_LOAD_ITEMS"),
-            DEFAULT_LOAD_ITEMS,
-        );
-        let mut sample_ms = number(
-            "COMPARE_SAMPLE_MS",
-            env("COMPARE_SAMPLE_MS"),
-            DEFAULT_SAMPLE_MS,
-        );
-        let mut out = env("COMPARE_OUT").map(PathBuf::from);
+        let mut samples = env_or("COMPARE_SAMPLES", DEFAULT_SAMPLES as u64);
+        let mut items = env_or("COMPARE_ITEMS", DEFAULT_ITEMS);
+        let mut load_items = env_or("COMPARE_LOAD_ITEMS", DEFAULT_LOAD_ITEMS);
+        let mut sample_ms = env_or("COMPARE_SAMPLE_MS", DEFAULT_SAMPLE_MS);
+        let mut out = std::env::var_os("COMPARE_OUT").map(PathBuf::from);
         let mut filter = None;
         let (mut throughput, mut load) = (true, true);
 
@@ -105,10 +88,10 @@ impl Options {
                 "throughput" => (throughput, load) = (true, false),
                 "load" => (throughput, load) = (false, true),
                 "all" => (throughput, load) = (true, true),
-                "--samples" => samples = number(&arg, Some(value()), 0),
-                "--items" => items = number(&arg, Some(value()), 0),
-                "--load-items" => load_items = number(&arg, Some(value()), 0),
-                "--sample-ms" => sample_ms = number(&arg, Some(value()), 0),
+                "--samples" => samples = number(&arg, &value()),
+                "--items" => items = number(&arg, &value()),
+                "--load-items" => load_items = number(&arg, &value()),
+                "--sample-ms" => sample_ms = number(&arg, &value()),
                 "--filter" => filter = Some(value()),
                 "--out" => out = Some(PathBuf::from(value())),
                 "-h" | "--help" => usage(""),
@@ -141,6 +124,13 @@ impl Options {
     fn smoke(&self, items: u64, default_items: u64) -> bool {
         self.samples < DEFAULT_SAMPLES || items < default_items
     }
+}
+
+/// A count, `_` separators allowed (`10_000_000`).
+fn number(name: &str, text: &str) -> u64 {
+    text.replace('_', "")
+        .parse()
+        .unwrap_or_else(|_| usage(&format!("{name}: not a number: {text}")))
 }
 
 fn usage(problem: &str) -> ! {
