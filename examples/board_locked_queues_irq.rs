@@ -75,7 +75,7 @@ fn on_tick() {
     let tick = TICKS.load(Ordering::Relaxed);
     TICKS.store(tick + 1, Ordering::Relaxed);
     // Mostly pushes, so that `main`'s pops find items the handler put there.
-    let push = tick % 3 != 0;
+    let push = !tick.is_multiple_of(3);
     step(
         push,
         tick,
