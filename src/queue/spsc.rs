@@ -19,7 +19,7 @@
 //! | --- | --- | --- |
 //! | producer stores `tail` after writing the slot | Release (`SeqCst` if the backend wakes) | the consumer's Acquire load of `tail`: the item is written before it is visible |
 //! | consumer stores `head` after reading the slot | Release (`SeqCst` if the backend wakes) | the producer's Acquire load of `head`: the old item is read before the slot is reused |
-//! | `close` stores `closed` | `SeqCst` | the Acquire load in `try_pop`: a producer-side close follows its last push, which is then visible |
+//! | `close` stores `closed` | `SeqCst` | the Acquire loads in `try_pop` and `is_closed`: a producer-side close follows its last push, which is then visible, as is everything the closer wrote before |
 //! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
 //! Each side loads its own index `Relaxed`: only it writes that index.
@@ -221,6 +221,9 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
 
     /// Whether the queue has been closed (by a half's `close` or drop).
     ///
+    /// A caller that sees `true` also sees everything the closing side did before it closed (or
+    /// dropped its half): the load is an Acquire, paired with the close.
+    ///
     /// # Examples
     ///
     /// ```
@@ -230,7 +233,10 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
     /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
-        self.shared.closed.load(Ordering::Relaxed) != OPEN
+        // Acquire: pairs with the SeqCst (so also Release) store in `close`, so a caller that
+        // sees `true` also sees everything the closer did before closing (as rtrb's
+        // `is_abandoned`).
+        self.shared.closed.load(Ordering::Acquire) != OPEN
     }
 }
 
