@@ -90,7 +90,7 @@ pub use clock::StdClock;
 pub use clock::{Clock, NoClock};
 pub use hook::{Hook, HookClock};
 pub(crate) use limit::{Forever, Limit, Poll};
-pub use spin::{Backoff, Spin};
+pub use spin::Spin;
 
 cfg_futex! {
     mod futex;

@@ -6,42 +6,30 @@ use core::time::Duration;
 use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout, assert_can_block};
 use crate::primitive::{Ordering, spin_hint};
 
-/// Bounded exponential backoff for busy-wait loops.
+/// Bounded exponential backoff for [`Spin`]'s busy wait.
 ///
 /// Each [`snooze`](Backoff::snooze) spins twice as long as the previous one (with
 /// `core::hint::spin_loop`), up to `2^MAX_SHIFT` hints per call, so a waiter backs off the contended
-/// cache line quickly but never stalls for long once the word changes.
-///
-/// # Examples
-///
-/// ```
-/// use baresync::wait::Backoff;
-/// use core::sync::atomic::{AtomicBool, Ordering};
-///
-/// let ready = AtomicBool::new(true);
-/// let mut backoff = Backoff::new();
-/// while !ready.load(Ordering::Acquire) {
-///     backoff.snooze();
-/// }
-/// ```
+/// cache line quickly but never stalls for long once the word changes. Crate-private: user code
+/// that spins has `crossbeam-utils`'s `Backoff`.
 #[derive(Debug, Default)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     shift: u32,
 }
 
 impl Backoff {
     /// The longest snooze is `2^MAX_SHIFT` spin hints (64: about a hundred nanoseconds to a
     /// microsecond, depending on the core).
-    pub const MAX_SHIFT: u32 = 6;
+    pub(crate) const MAX_SHIFT: u32 = 6;
 
     /// A backoff at its shortest step.
-    pub const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Self { shift: 0 }
     }
 
     /// Spins for the current step, then doubles the next one (up to the bound).
     #[inline]
-    pub fn snooze(&mut self) {
+    pub(crate) fn snooze(&mut self) {
         spin_step(self.shift);
         // loom: the first step exhausts the backoff (see `spin_step`).
         self.shift = if cfg!(loom) {
@@ -53,7 +41,7 @@ impl Backoff {
 
     /// Whether the bound has been reached: a caller that can sleep should do so now.
     #[inline]
-    pub fn is_exhausted(&self) -> bool {
+    pub(crate) fn is_exhausted(&self) -> bool {
         self.shift >= Self::MAX_SHIFT
     }
 }
@@ -87,7 +75,8 @@ pub(crate) fn spin_pause(round: u32, rounds: u32) -> bool {
     true
 }
 
-/// The spinning backend: waiters poll the word with [`Backoff`]; waking costs nothing.
+/// The spinning backend: waiters poll the word with a bounded exponential backoff; waking costs
+/// nothing.
 ///
 /// `wait` spins for one backoff ramp at most and then returns (spuriously, if the word did not
 /// change); the primitives loop around it.
