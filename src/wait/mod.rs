@@ -187,6 +187,12 @@ pub trait Wait {
 }
 
 /// A [`Wait`] backend that can also wait with a time limit.
+#[diagnostic::on_unimplemented(
+    message = "the wait backend `{Self}` has no clock, so it has no timed methods",
+    label = "a backend without a clock",
+    note = "name a clock: `Spin<MyClock>` or `Wfi<TickClock>` (see `baresync::wait::Clock`), or \
+            implement `WaitTimeout` for your backend; or use the untimed verb"
+)]
 pub trait WaitTimeout: Wait {
     /// The clock deadlines are measured on.
     type Clock: Clock;
