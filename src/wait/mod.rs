@@ -18,7 +18,7 @@
 //!
 //! | backend | where | how it waits |
 //! | --- | --- | --- |
-//! | [`Spin`] | everywhere | spins with bounded exponential backoff; timed waits need a [`Clock`] |
+//! | [`Spin`] | everywhere | spins on the word with `core::hint::spin_loop`, in bounded pauses; timed waits need a [`Clock`] |
 //! | `Futex` | hosted targets | the OS address wait (Linux `futex`, macOS `__ulock_wait`, Windows `WaitOnAddress`, FreeBSD `_umtx_op`) |
 //! | [`Hook`] | an RTOS, a kernel | forwards to functions the final binary registers with [`set_wait_hook!`](crate::set_wait_hook) |
 //! | `Wfi` | single-core bare metal (Cortex-M, RISC-V machine mode) | masks interrupts, re-checks, sleeps with `WFI` until an interrupt; waking is free |
