@@ -20,7 +20,7 @@
 //! every queue gains is one more function here and one more line in [`queue_contract!`].
 
 use std::fmt::Debug;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -32,7 +32,7 @@ use baresync::{
 
 use super::items::{Counted, assert_each_dropped_once, drop_counters};
 use super::scaled;
-use super::timing::{HUGE, LONG, assert_waited_loosely, watchdog};
+use super::timing::{HUGE, LONG, assert_waited_loosely, wait_count, watchdog};
 
 // --- The adapter: what a contract test may do with a queue.
 
@@ -660,13 +660,21 @@ pub fn closed_queue_drains_then_reports_closed<F: Family>() {
     assert_eq!(c.pop_timeout(LONG), Err(PopTimeoutError::Closed));
 }
 
-/// Pushers push until refused while the consumer pops; it closes mid-stream, then drains:
-/// every push that was accepted is popped (none stranded behind `Closed`), the rest refused.
+/// Pushers push until refused while a consumer pops until `Closed`; the queue is closed
+/// mid-stream: every accepted push is popped, the rest refused.
+///
+/// Where the queue allows a second consumer handle, this thread closes with it while the consumer
+/// pops, and no accepted item may be left behind `Closed`. An SPSC consumer closes itself: a push
+/// in progress may then still land after the consumer's last pop (`spsc.rs`, "Closing"), and its
+/// item must still be queued.
 pub fn pushes_racing_close_are_either_refused_or_popped<F: Family>() {
     let mut q: F::Of<u32, 4> = TestQueue::new();
     let (p, c) = q.split();
+    let closer = c.another();
+    let mid_stream = scaled(2_000) as u32;
     let accepted = AtomicUsize::new(0);
-    let popped = thread::scope(|s| {
+    let popped_so_far = AtomicU32::new(0);
+    let (popped, c) = thread::scope(|s| {
         for p in handles(p, 3) {
             let accepted = &accepted;
             s.spawn(move || {
@@ -675,19 +683,34 @@ pub fn pushes_racing_close_are_either_refused_or_popped<F: Family>() {
                 }
             });
         }
-        let mut popped = 0;
-        for _ in 0..scaled(2_000) {
-            c.pop().unwrap();
-            popped += 1;
+        let closes_itself = closer.is_none();
+        let popped_so_far = &popped_so_far;
+        let reader = s.spawn(move || {
+            let mut popped = 0;
+            while c.pop().is_ok() {
+                popped += 1;
+                popped_so_far.store(popped, Ordering::Relaxed);
+                if closes_itself && popped == mid_stream {
+                    c.close();
+                }
+            }
+            (popped as usize, c)
+        });
+        if let Some(closer) = &closer {
+            wait_count(popped_so_far, mid_stream);
+            closer.close();
         }
-        c.close();
-        while c.pop().is_ok() {
-            popped += 1;
-        }
-        popped
+        reader.join().unwrap()
     });
-    assert_eq!(popped, accepted.load(Ordering::Relaxed));
-    assert!(c.snapshot().is_empty());
+    let left = c.snapshot().len;
+    assert_eq!(
+        popped + left,
+        accepted.load(Ordering::Relaxed),
+        "an item lost or invented"
+    );
+    if closer.is_some() {
+        assert_eq!(left, 0, "an accepted item stranded behind Closed");
+    }
 }
 
 /// A timed call that runs out never returns early; a zero timeout is exactly a try; the longest
