@@ -4,7 +4,8 @@
 //! `close`, `task_done`, `join_timeout`, `len`...); and a linearizability check of concurrent
 //! histories of `MpmcQueue`.
 
-use std::cmp::Ordering as CmpOrdering;
+mod common;
+
 use std::collections::VecDeque;
 use std::sync::Barrier as StdBarrier;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,35 +15,12 @@ use std::time::Duration;
 use baresync::{
     Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError,
 };
+use common::items::Keyed;
 use proptest::prelude::*;
 
-/// An item ordered by `key` only, so the priority queue's treatment of equal keys shows; `id`
-/// tells items apart.
-#[derive(Debug, Clone, Copy)]
-struct Keyed {
-    key: u8,
-    id: u32,
-}
-impl PartialEq for Keyed {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
-    }
-}
-impl Eq for Keyed {}
-impl PartialOrd for Keyed {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Keyed {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.key.cmp(&other.key)
-    }
-}
-
-/// The ids of a result's items, for comparisons that must not go through `Keyed`'s `Eq`.
-fn id<E>(r: Result<Keyed, E>) -> Result<u32, E> {
-    r.map(|k| k.id)
+/// The ids (`seq`) of a result's items, for comparisons that must not go through `Keyed`'s `Eq`.
+fn id<E>(r: Result<Keyed, E>) -> Result<usize, E> {
+    r.map(|k| k.seq)
 }
 
 /// One step of a sequence. Blocking verbs run only when the reference says they cannot block.
@@ -132,20 +110,28 @@ impl Reference for Stack {
 /// `BinaryHeap` over `(key, Reverse(push number))`).
 #[derive(Default)]
 struct StableHeap {
-    heap: std::collections::BinaryHeap<(u8, std::cmp::Reverse<u64>, u32)>,
+    heap: std::collections::BinaryHeap<(u8, std::cmp::Reverse<u64>, usize)>,
     pushes: u64,
 }
 impl Reference for StableHeap {
     fn push(&mut self, item: Keyed) {
         self.heap
-            .push((item.key, std::cmp::Reverse(self.pushes), item.id));
+            .push((item.key, std::cmp::Reverse(self.pushes), item.seq));
         self.pushes += 1;
     }
     fn pop(&mut self) -> Option<Keyed> {
-        self.heap.pop().map(|(key, _, id)| Keyed { key, id })
+        self.heap.pop().map(|(key, _, seq)| Keyed {
+            key,
+            origin: 0,
+            seq,
+        })
     }
     fn peek(&self) -> Option<Keyed> {
-        self.heap.peek().map(|&(key, _, id)| Keyed { key, id })
+        self.heap.peek().map(|&(key, _, seq)| Keyed {
+            key,
+            origin: 0,
+            seq,
+        })
     }
     fn len(&self) -> usize {
         self.heap.len()
@@ -158,7 +144,7 @@ struct Model<R> {
     items: R,
     closed: bool,
     unfinished: u32,
-    next_id: u32,
+    next_id: usize,
 }
 
 impl<R: Reference> Model<R> {
@@ -166,7 +152,8 @@ impl<R: Reference> Model<R> {
         self.next_id += 1;
         Keyed {
             key,
-            id: self.next_id,
+            origin: 0,
+            seq: self.next_id,
         }
     }
 
@@ -204,19 +191,19 @@ macro_rules! check_queue {
                     match m.push(item, N) {
                         Some(true) => prop_assert!(got.is_ok()),
                         Some(false) => prop_assert!(
-                            matches!(got, Err(TryPushError::Full(k)) if k.id == item.id)
+                            matches!(got, Err(TryPushError::Full(k)) if k.seq == item.seq)
                         ),
                         None => prop_assert!(
-                            matches!(got, Err(TryPushError::Closed(k)) if k.id == item.id)
+                            matches!(got, Err(TryPushError::Closed(k)) if k.seq == item.seq)
                         ),
                     }
                 }
                 Op::Push(key) => {
                     let item = m.item(key);
                     match m.push(item, N) {
-                        Some(true) => prop_assert_eq!(q.push(item).map_err(|e| e.0.id), Ok(())),
+                        Some(true) => prop_assert_eq!(q.push(item).map_err(|e| e.0.seq), Ok(())),
                         Some(false) => {} // would block: skipped (the reference undid nothing)
-                        None => prop_assert_eq!(q.push(item).map_err(|e| e.0.id), Err(item.id)),
+                        None => prop_assert_eq!(q.push(item).map_err(|e| e.0.seq), Err(item.seq)),
                     }
                 }
                 Op::PushNoWait(key) => {
@@ -224,14 +211,14 @@ macro_rules! check_queue {
                     let got = q.push_timeout(item, Duration::ZERO);
                     match m.push(item, N) {
                         Some(true) => prop_assert!(got.is_ok()),
-                        Some(false) => prop_assert!(matches!(got, Err(PushTimeoutError::Timeout(k)) if k.id == item.id)),
-                        None => prop_assert!(matches!(got, Err(PushTimeoutError::Closed(k)) if k.id == item.id)),
+                        Some(false) => prop_assert!(matches!(got, Err(PushTimeoutError::Timeout(k)) if k.seq == item.seq)),
+                        None => prop_assert!(matches!(got, Err(PushTimeoutError::Closed(k)) if k.seq == item.seq)),
                     }
                 }
                 Op::TryPop | Op::Peek => {
                     let got = id(q.try_pop());
                     match m.pop() {
-                        Ok(item) => prop_assert_eq!(got, Ok(item.id)),
+                        Ok(item) => prop_assert_eq!(got, Ok(item.seq)),
                         Err(true) => prop_assert_eq!(got, Err(TryPopError::Closed)),
                         Err(false) => prop_assert_eq!(got, Err(TryPopError::Empty)),
                     }
@@ -239,13 +226,13 @@ macro_rules! check_queue {
                 Op::Pop => {
                     if m.items.len() > 0 || m.closed {
                         let got = id(q.pop());
-                        prop_assert_eq!(got, m.pop().map(|k| k.id).map_err(|_| Closed(())));
+                        prop_assert_eq!(got, m.pop().map(|k| k.seq).map_err(|_| Closed(())));
                     }
                 }
                 Op::PopNoWait => {
                     let got = id(q.pop_timeout(Duration::ZERO));
                     match m.pop() {
-                        Ok(item) => prop_assert_eq!(got, Ok(item.id)),
+                        Ok(item) => prop_assert_eq!(got, Ok(item.seq)),
                         Err(true) => prop_assert_eq!(got, Err(PopTimeoutError::Closed)),
                         Err(false) => prop_assert_eq!(got, Err(PopTimeoutError::Timeout)),
                     }
@@ -307,20 +294,20 @@ proptest! {
                     // What happened to the item: accepted, refused as full, refused as closed.
                     let got = match op {
                         Op::Push(_) if expected == Some(false) => continue, // would block
-                        Op::Push(_) => p.push(item).map_err(|e| (None, Some(e.0.id))),
+                        Op::Push(_) => p.push(item).map_err(|e| (None, Some(e.0.seq))),
                         Op::PushNoWait(_) => p.push_timeout(item, Duration::ZERO).map_err(|e| match e {
-                            PushTimeoutError::Timeout(k) => (Some(k.id), None),
-                            PushTimeoutError::Closed(k) => (None, Some(k.id)),
+                            PushTimeoutError::Timeout(k) => (Some(k.seq), None),
+                            PushTimeoutError::Closed(k) => (None, Some(k.seq)),
                         }),
                         _ => p.try_push(item).map_err(|e| match e {
-                            TryPushError::Full(k) => (Some(k.id), None),
-                            TryPushError::Closed(k) => (None, Some(k.id)),
+                            TryPushError::Full(k) => (Some(k.seq), None),
+                            TryPushError::Closed(k) => (None, Some(k.seq)),
                         }),
                     };
                     match expected {
                         Some(true) => prop_assert_eq!(got, Ok(())),
-                        Some(false) => prop_assert_eq!(got, Err((Some(item.id), None))),
-                        None => prop_assert_eq!(got, Err((None, Some(item.id)))),
+                        Some(false) => prop_assert_eq!(got, Err((Some(item.seq), None))),
+                        None => prop_assert_eq!(got, Err((None, Some(item.seq)))),
                     }
                 }
                 Op::TryPop | Op::Pop | Op::PopNoWait => {
@@ -333,9 +320,9 @@ proptest! {
                             .map_err(|e| e == PopTimeoutError::Closed),
                         _ => id(c.try_pop()).map_err(|e| e == TryPopError::Closed),
                     };
-                    prop_assert_eq!(got, m.pop().map(|k| k.id));
+                    prop_assert_eq!(got, m.pop().map(|k| k.seq));
                 }
-                Op::Peek => prop_assert_eq!(c.peek().map(|k| k.id), m.items.peek().map(|k| k.id)),
+                Op::Peek => prop_assert_eq!(c.peek().map(|k| k.seq), m.items.peek().map(|k| k.seq)),
                 Op::Close => {
                     if close_from_producer { p.close() } else { c.close() }
                     m.closed = true;

@@ -1,5 +1,5 @@
-//! Items and generators for the queue tests: a deterministic xorshift generator and an item that
-//! counts its own drops, to catch lost and doubled items.
+//! Items and generators for the queue tests: a deterministic xorshift generator, an item ordered
+//! by a key alone, and an item that counts its own drops, to catch lost and doubled items.
 
 use std::cmp::Ordering as CmpOrdering;
 use std::sync::Arc;
@@ -17,6 +17,15 @@ impl Rng {
     }
 }
 
+/// An item ordered by `key` alone, so that a priority queue's treatment of equal keys shows:
+/// `origin` (which producer pushed it) and `seq` (its number there) tell equal keys apart.
+#[derive(Debug, Clone, Copy)]
+pub struct Keyed {
+    pub key: u8,
+    pub origin: usize,
+    pub seq: usize,
+}
+
 /// An item that records its own drop in a per-id counter, to catch lost and doubled drops.
 /// Ordered by id, so a priority queue can hold it.
 pub struct Counted {
@@ -24,22 +33,29 @@ pub struct Counted {
     pub drops: Arc<Vec<AtomicU32>>,
 }
 
-impl PartialEq for Counted {
-    fn eq(&self, other: &Self) -> bool {
-        self.id == other.id
-    }
+/// `PartialEq`, `Eq`, `PartialOrd` and `Ord` by one field alone.
+macro_rules! ordered_by {
+    ($ty:ty, $field:ident) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.$field == other.$field
+            }
+        }
+        impl Eq for $ty {}
+        impl PartialOrd for $ty {
+            fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Ord for $ty {
+            fn cmp(&self, other: &Self) -> CmpOrdering {
+                self.$field.cmp(&other.$field)
+            }
+        }
+    };
 }
-impl Eq for Counted {}
-impl PartialOrd for Counted {
-    fn partial_cmp(&self, other: &Self) -> Option<CmpOrdering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Counted {
-    fn cmp(&self, other: &Self) -> CmpOrdering {
-        self.id.cmp(&other.id)
-    }
-}
+ordered_by!(Keyed, key);
+ordered_by!(Counted, id);
 
 impl Drop for Counted {
     fn drop(&mut self) {
