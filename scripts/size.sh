@@ -45,8 +45,9 @@ row() {
 }
 row "baseline (main loop + SysTick)" "$bins/baseline"
 row "baresync spin::Mutex: lock in main, try_lock in SysTick" "$bins/baresync_mutex"
-row "spin::Mutex (spin 0.10), same use" "$bins/spin_mutex"
+row "spin::Mutex (spin 0.12), same use" "$bins/spin_mutex"
 row "baresync SpscQueue<u32, 8>: try_push in SysTick, try_pop" "$bins/baresync_spsc"
+row "  the same, split through &mut as the heapless anchor" "$bins/baresync_spsc_split"
 row "baresync wfi::SpscQueue<u32, 8>: try_push in SysTick, pop" "$bins/baresync_spsc_wfi"
 row "heapless::spsc::Queue<u32, 8> (0.9): enqueue/dequeue" "$bins/heapless_spsc"
 for ex in examples/*.rs; do

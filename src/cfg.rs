@@ -73,3 +73,21 @@ macro_rules! cfg_handler_check {
         )*
     };
 }
+
+/// Picks how the lock-based queues guard their state: with a critical section on bare metal
+/// (`target_os = "none"`), where a handler must never wait for the context it interrupted, and
+/// with the crate's `Mutex` everywhere else (and under `cfg(loom)`, which runs on the host).
+///
+/// `cfg_critical_section_lock! { if { bare-metal items } else { hosted items } }`
+macro_rules! cfg_critical_section_lock {
+    (if { $($yes:item)* } else { $($no:item)* }) => {
+        $(
+            #[cfg(all(target_os = "none", not(loom)))]
+            $yes
+        )*
+        $(
+            #[cfg(not(all(target_os = "none", not(loom))))]
+            $no
+        )*
+    };
+}

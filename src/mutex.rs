@@ -158,6 +158,16 @@ impl<T: ?Sized, W> Mutex<T, W> {
             .is_ok()
     }
 
+    /// [`acquire`](Self::acquire), but allowed to fail spuriously: for loops that try again
+    /// anyway, where it compiles to a single load-linked/store-conditional pair on LL/SC
+    /// targets (Arm, RISC-V) instead of a nested retry loop. Acquire: as in `acquire`.
+    #[inline]
+    fn acquire_weak(&self) -> bool {
+        self.state
+            .compare_exchange_weak(UNLOCKED, LOCKED, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
     /// Takes the lock as `CONTENDED` if it is free, else marks it so the holder wakes us; returns
     /// whether the lock is now ours. Acquire: as in `acquire`.
     #[inline]
@@ -180,7 +190,9 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
     /// ```
     #[inline]
     pub fn lock(&self) -> MutexGuard<'_, T, W> {
-        if !self.acquire() {
+        if !W::WAKE_NEEDED {
+            self.lock_polling(&Forever);
+        } else if !self.acquire() {
             self.lock_contended(&Forever);
         }
         MutexGuard::new(self)
@@ -202,23 +214,35 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
         self.acquire().then(|| MutexGuard::new(self))
     }
 
-    /// The slow path of `lock` and `lock_timeout`: returns once the lock is ours (`L::DONE`)
-    /// or `limit` expired first (`L::EXPIRED`, never for `Forever`).
-    #[cold]
-    fn lock_contended<L: Limit<W>>(&self, limit: &L) -> L::Outcome {
-        if !W::WAKE_NEEDED {
-            // Polling backend: nobody needs waking, so the word never becomes CONTENDED, and
-            // `W::wait` is itself the bounded backoff pause while it holds LOCKED.
-            loop {
+    /// `lock` and `lock_timeout` on a polling backend ([`Wait::WAKE_NEEDED`] false, as `Spin`):
+    /// returns once the lock is ours (`L::DONE`) or `limit` expired first (`L::EXPIRED`).
+    ///
+    /// Nobody needs waking, so the word never becomes `CONTENDED`, and `W::wait` is the bounded
+    /// pause while it holds `LOCKED`: it returns as soon as the word changes (it only reads it,
+    /// so spinning leaves the holder's cache line alone), and the compare-exchange then runs
+    /// about once per change. One weak compare-exchange, the fast path's too, keeps it as small
+    /// as a plain spinlock.
+    #[inline]
+    fn lock_polling<L: Limit<W>>(&self, limit: &L) -> L::Outcome {
+        loop {
+            if self.acquire_weak() {
+                return L::DONE;
+            }
+            // Test before test-and-set: pause while the lock looks held. Relaxed: a hint; the
+            // compare-exchange decides, with Acquire.
+            while self.state.load(Ordering::Relaxed) == LOCKED {
                 if !limit.sleep(&self.state, LOCKED) {
                     return L::EXPIRED;
                 }
-                // Relaxed: a hint; `acquire` decides, with Acquire.
-                if self.state.load(Ordering::Relaxed) == UNLOCKED && self.acquire() {
-                    return L::DONE;
-                }
             }
         }
+    }
+
+    /// The slow path of `lock` and `lock_timeout` on a backend that wakes its sleepers: returns
+    /// once the lock is ours (`L::DONE`) or `limit` expired first (`L::EXPIRED`, never for
+    /// `Forever`).
+    #[cold]
+    fn lock_contended<L: Limit<W>>(&self, limit: &L) -> L::Outcome {
         // Poll while the holder runs; a lock seen free before we ever slept is taken as LOCKED,
         // as nobody sleeps yet. A woken caller takes it as CONTENDED instead, since others may
         // still sleep (one spare wake at the end of a convoy, never a lost one).
@@ -321,7 +345,11 @@ impl<T: ?Sized, W: WaitTimeout> Mutex<T, W> {
     /// assert!(m.lock_timeout(Duration::from_millis(10)).is_some());
     /// ```
     pub fn lock_timeout(&self, timeout: Duration) -> Option<MutexGuard<'_, T, W>> {
-        let taken = self.acquire() || self.lock_contended(&Deadline::<W::Clock>::after(timeout));
+        let taken = if W::WAKE_NEEDED {
+            self.acquire() || self.lock_contended(&Deadline::<W::Clock>::after(timeout))
+        } else {
+            self.lock_polling(&Deadline::<W::Clock>::after(timeout))
+        };
         taken.then(|| MutexGuard::new(self))
     }
 }

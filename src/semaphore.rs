@@ -14,6 +14,12 @@
 //! one more sleeper. Every sleeper is thus woken while permits remain, one at a time, and none is
 //! lost. `release(n)` with `n > 1` wakes all sleepers, since one wake per permit would need a
 //! count the word has no room for.
+//!
+//! A timed caller that slept and then gives up without a permit may have been the one a
+//! `release(1)` woke (the release cleared `SLEEPERS` and woke nobody else). So it leaves the word
+//! as a woken caller that takes a permit would: it sets `SLEEPERS` again and, if permits are
+//! there, wakes one more sleeper. A caller whose deadline has passed before it ever slept gives up
+//! without announcing itself at all.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -166,9 +172,18 @@ impl<W: Wait> Semaphore<W> {
     /// ```
     #[inline]
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, W>> {
+        self.try_acquire_for(None)
+    }
+
+    /// `try_acquire`, for a permit that counts its `forget` in `forgotten` (a bounded semaphore's).
+    #[inline]
+    fn try_acquire_for<'a>(
+        &'a self,
+        forgotten: Option<&'a AtomicU32>,
+    ) -> Option<SemaphorePermit<'a, W>> {
         self.take(0)
             .ok()
-            .map(|_| SemaphorePermit { semaphore: self })
+            .map(|_| SemaphorePermit::new(self, forgotten))
     }
 
     /// Takes a permit, blocking while none is available.
@@ -185,10 +200,16 @@ impl<W: Wait> Semaphore<W> {
     /// });
     /// ```
     pub fn acquire(&self) -> SemaphorePermit<'_, W> {
+        self.acquire_for(None)
+    }
+
+    /// `acquire`, for a permit that counts its `forget` in `forgotten`.
+    #[inline]
+    fn acquire_for<'a>(&'a self, forgotten: Option<&'a AtomicU32>) -> SemaphorePermit<'a, W> {
         if self.take(0).is_err() {
             self.acquire_contended(&Forever);
         }
-        SemaphorePermit { semaphore: self }
+        SemaphorePermit::new(self, forgotten)
     }
 
     /// After a woken caller took a permit from `word`: if permits remain, wake the next sleeper,
@@ -207,27 +228,46 @@ impl<W: Wait> Semaphore<W> {
         if self.poll(limit) {
             return L::DONE;
         }
+        // `SLEEPERS` once this caller has slept: others may sleep too, so it keeps the flag set
+        // when it takes a permit.
         let mut sleepers = 0;
         loop {
-            match self.take(sleepers) {
+            let word = match self.take(sleepers) {
                 Ok(word) => {
                     self.pass_baton(word, sleepers);
                     return L::DONE;
                 }
-                Err(word) => {
-                    // Out of time: give up before announcing, so no release owes us a wake.
-                    if limit.expired() {
-                        return L::EXPIRED;
-                    }
-                    if let Some(word) = self.announce(word) {
-                        if !limit.sleep(&self.word, word) {
-                            return L::EXPIRED;
-                        }
-                        // Others may sleep too: keep the flag when we take a permit.
-                        sleepers = if W::WAKE_NEEDED { SLEEPERS } else { 0 };
-                    }
+                Err(word) => word,
+            };
+            // Out of time: give up before announcing again, so no release owes us a wake.
+            let slept = !limit.expired()
+                && match self.announce(word) {
+                    // The word changed: look again.
+                    None => continue,
+                    Some(word) => limit.sleep(&self.word, word),
+                };
+            if !slept {
+                if sleepers != 0 {
+                    self.hand_over_wake();
                 }
+                return L::EXPIRED;
             }
+            if W::WAKE_NEEDED {
+                sleepers = SLEEPERS;
+            }
+        }
+    }
+
+    /// A caller that slept gives up without a permit (its deadline passed). The `release` that
+    /// woke it, if one did, cleared `SLEEPERS` and woke nobody else: leave the word as a woken
+    /// caller that takes a permit does, with the flag set again (others may sleep), and wake one
+    /// sleeper if permits are there for it to take (see the module docs).
+    #[cold]
+    fn hand_over_wake(&self) {
+        // Relaxed: the flag publishes nothing; permits are taken with Acquire in `take`.
+        let word = self.word.fetch_or(SLEEPERS, Ordering::Relaxed);
+        if word & PERMITS != 0 {
+            W::wake_one(&self.word);
         }
     }
 
@@ -349,9 +389,18 @@ impl<W: WaitTimeout> Semaphore<W> {
     /// assert!(s.acquire_timeout(Duration::from_millis(5)).is_some());
     /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_, W>> {
+        self.acquire_timeout_for(timeout, None)
+    }
+
+    /// `acquire_timeout`, for a permit that counts its `forget` in `forgotten`.
+    fn acquire_timeout_for<'a>(
+        &'a self,
+        timeout: Duration,
+        forgotten: Option<&'a AtomicU32>,
+    ) -> Option<SemaphorePermit<'a, W>> {
         let taken =
             self.take(0).is_ok() || self.acquire_contended(&Deadline::<W::Clock>::after(timeout));
-        taken.then(|| SemaphorePermit { semaphore: self })
+        taken.then(|| SemaphorePermit::new(self, forgotten))
     }
 }
 
@@ -370,14 +419,30 @@ impl<W> fmt::Debug for Semaphore<W> {
     }
 }
 
-/// A permit taken from a [`Semaphore`]; gives it back on drop.
+/// A permit taken from a [`Semaphore`] or a [`BoundedSemaphore`]; gives it back on drop.
+///
+/// The count saturates at [`Semaphore::MAX_PERMITS`]: a permit returned to a semaphore that
+/// `release` has filled up to that count meanwhile is dropped without adding to it (a wrap would
+/// be a silent error, a panic inside `Drop` an abort while unwinding). A bounded semaphore never
+/// gets there: its `release` refuses permits that are on loan.
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct SemaphorePermit<'a, W: Wait> {
     semaphore: &'a Semaphore<W>,
+    /// A bounded semaphore's count of forgotten permits, which `forget` adds to.
+    forgotten: Option<&'a AtomicU32>,
 }
 
-impl<W: Wait> SemaphorePermit<'_, W> {
-    /// Keeps the permit taken: the semaphore's count stays one lower.
+impl<'a, W: Wait> SemaphorePermit<'a, W> {
+    #[inline]
+    fn new(semaphore: &'a Semaphore<W>, forgotten: Option<&'a AtomicU32>) -> Self {
+        Self {
+            semaphore,
+            forgotten,
+        }
+    }
+
+    /// Keeps the permit taken: the semaphore's count stays one lower (until a `release` gives
+    /// it back).
     ///
     /// # Examples
     ///
@@ -385,21 +450,23 @@ impl<W: Wait> SemaphorePermit<'_, W> {
     /// let s = baresync::Semaphore::new(1);
     /// s.acquire().forget();
     /// assert_eq!(s.available_permits(), 0);
+    /// s.release(1);
+    /// assert_eq!(s.available_permits(), 1);
     /// ```
     pub fn forget(self) {
+        if let Some(forgotten) = self.forgotten {
+            // Relaxed: the count only gates `BoundedSemaphore::try_release`; permits themselves
+            // are published by the semaphore's word. At most the bound, so it cannot overflow.
+            forgotten.fetch_add(1, Ordering::Relaxed);
+        }
         core::mem::forget(self);
     }
 }
 
 impl<W: Wait> Drop for SemaphorePermit<'_, W> {
     fn drop(&mut self) {
-        // Overflows only if the owner released up to MAX_PERMITS while this permit was out; the
-        // permit is then dropped rather than wrapping the count (a panic in drop would abort).
-        let returned = self.semaphore.release_within(1, PERMITS);
-        debug_assert!(
-            returned.is_ok(),
-            "Semaphore: permit returned above MAX_PERMITS"
-        );
+        // Saturates at MAX_PERMITS (see the type docs): the error is ignored on purpose.
+        let _ = self.semaphore.release_within(1, PERMITS);
     }
 }
 
@@ -409,10 +476,14 @@ impl<W: Wait> fmt::Debug for SemaphorePermit<'_, W> {
     }
 }
 
-/// A semaphore that refuses to be released above its initial count (Python's
-/// `BoundedSemaphore`), generic over backend `W`.
+/// A semaphore that is never released above its initial count (Python's `BoundedSemaphore`),
+/// generic over backend `W`.
 ///
-/// Releasing more often than acquiring is a bug in the caller; this type reports it. Eight bytes.
+/// Releasing more often than acquiring is a bug in the caller; this type reports it. A permit
+/// taken as a guard goes back when the guard drops; `release(n)` may only give back permits whose
+/// guards were [`forget`](SemaphorePermit::forget)-ed (the `acquire()` / `release()` pairs of
+/// Python code), so the count can never pass the bound, whatever the order of the calls. Twelve
+/// bytes.
 ///
 /// # Examples
 ///
@@ -420,14 +491,20 @@ impl<W: Wait> fmt::Debug for SemaphorePermit<'_, W> {
 /// use baresync::BoundedSemaphore;
 ///
 /// static POOL: BoundedSemaphore = BoundedSemaphore::new(2);
-/// let a = POOL.acquire();
-/// a.forget();
+/// POOL.acquire().forget();
+/// let held = POOL.acquire();
 /// POOL.release(1); // gives back the forgotten permit
-/// assert!(POOL.try_release(1).is_err(), "would exceed the initial 2");
+/// assert!(POOL.try_release(1).is_err(), "the other permit is on loan to `held`");
+/// drop(held);
+/// assert_eq!(POOL.available_permits(), 2);
 /// ```
 pub struct BoundedSemaphore<W> {
     semaphore: Semaphore<W>,
     bound: u32,
+    /// Permits whose guards were forgotten and not yet given back by `release`: the most that
+    /// `release` may add. Invariant: available + guards out + forgotten = bound (between two
+    /// steps of one call, at most that).
+    forgotten: AtomicU32,
 }
 
 impl<W> BoundedSemaphore<W> {
@@ -448,16 +525,31 @@ impl<W> BoundedSemaphore<W> {
             Self {
                 semaphore: Semaphore::new(permits),
                 bound: permits,
+                forgotten: AtomicU32::new(0),
             }
         }
     }
 
     /// The initial count, which releases may not exceed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(baresync::BoundedSemaphore::new(3).max_permits(), 3);
+    /// ```
     pub fn max_permits(&self) -> u32 {
         self.bound
     }
 
     /// The number of permits available now (a snapshot).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::BoundedSemaphore::new(3);
+    /// let _p = s.acquire();
+    /// assert_eq!(s.available_permits(), 2);
+    /// ```
     pub fn available_permits(&self) -> u32 {
         self.semaphore.available_permits()
     }
@@ -465,29 +557,73 @@ impl<W> BoundedSemaphore<W> {
 
 impl<W: Wait> BoundedSemaphore<W> {
     /// Takes a permit if one is available now; see [`Semaphore::try_acquire`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::BoundedSemaphore::new(1);
+    /// let p = s.try_acquire().expect("one permit");
+    /// assert!(s.try_acquire().is_none());
+    /// drop(p);
+    /// ```
     pub fn try_acquire(&self) -> Option<SemaphorePermit<'_, W>> {
-        self.semaphore.try_acquire()
+        self.semaphore.try_acquire_for(Some(&self.forgotten))
     }
 
     /// Takes a permit, blocking while none is available; see [`Semaphore::acquire`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::BoundedSemaphore::new(1);
+    /// drop(s.acquire());
+    /// assert_eq!(s.available_permits(), 1);
+    /// ```
     pub fn acquire(&self) -> SemaphorePermit<'_, W> {
-        self.semaphore.acquire()
+        self.semaphore.acquire_for(Some(&self.forgotten))
     }
 
-    /// Adds `n` permits unless the count would exceed the initial one.
+    /// Gives back `n` forgotten permits.
     ///
     /// # Errors
     ///
-    /// [`SemaphoreOverflowError`] when it would; the count is then unchanged.
+    /// [`SemaphoreOverflowError`] when fewer than `n` permits were forgotten and not given back:
+    /// the others are on loan to guards (or were never taken), and the count could pass the
+    /// bound. The count is then unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::BoundedSemaphore::new(1);
+    /// assert!(s.try_release(1).is_err(), "nothing was taken");
+    /// s.acquire().forget();
+    /// assert!(s.try_release(1).is_ok());
+    /// ```
     pub fn try_release(&self, n: u32) -> Result<(), SemaphoreOverflowError> {
+        // Relaxed: the count only gates this call; the permits are published by the word.
+        self.forgotten
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |f| f.checked_sub(n))
+            .map_err(|_| SemaphoreOverflowError)?;
+        // Within the bound by the invariant on `forgotten`.
         self.semaphore.release_within(n, self.bound)
     }
 
-    /// Adds `n` permits.
+    /// Gives back `n` forgotten permits (Python's `release(n)`).
     ///
     /// # Panics
     ///
-    /// If the count would exceed the initial one (Python raises `ValueError`).
+    /// If fewer than `n` permits were forgotten and not given back (Python raises `ValueError`
+    /// when a release would exceed the initial count); see [`try_release`](Self::try_release).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let s = baresync::BoundedSemaphore::new(2);
+    /// s.acquire().forget();
+    /// s.acquire().forget();
+    /// s.release(2);
+    /// assert_eq!(s.available_permits(), 2);
+    /// ```
     #[track_caller]
     pub fn release(&self, n: u32) {
         if self.try_release(n).is_err() {
@@ -498,8 +634,19 @@ impl<W: Wait> BoundedSemaphore<W> {
 
 impl<W: WaitTimeout> BoundedSemaphore<W> {
     /// Takes a permit, blocking for at most `timeout`; see [`Semaphore::acquire_timeout`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let s = baresync::BoundedSemaphore::new(1);
+    /// let _held = s.acquire();
+    /// assert!(s.acquire_timeout(Duration::from_millis(1)).is_none());
+    /// ```
     pub fn acquire_timeout(&self, timeout: Duration) -> Option<SemaphorePermit<'_, W>> {
-        self.semaphore.acquire_timeout(timeout)
+        self.semaphore
+            .acquire_timeout_for(timeout, Some(&self.forgotten))
     }
 }
 

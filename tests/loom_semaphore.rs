@@ -10,7 +10,8 @@ mod loom_futex;
 
 use loom::sync::Arc;
 use loom::thread;
-use loom_futex::{Data, futex_sync, model};
+use loom_futex::{Data, LoomFutex, futex_sync, model};
+use std::time::Duration;
 
 /// A one-permit semaphore as a lock around plain data, on `Spin`. Catches a take without Acquire
 /// or a return without Release (loom reports the data race), and two holders of one permit.
@@ -68,5 +69,38 @@ fn two_sleepers(release: fn(&futex_sync::Semaphore)) {
             a.join().unwrap();
         }
         assert_eq!(s.available_permits(), 0);
+    });
+}
+
+/// A timed and an untimed acquirer sleep; `release(1)` may wake the timed one, a caller that
+/// never slept may take the permit first, and the timer may fire at any point, so the timed
+/// acquirer gives up. The untimed one must still get a later permit: a timed caller that slept
+/// must hand over the wake it may have taken. Catches issue 17's defect 1 (a loom deadlock: the
+/// untimed acquirer sleeps forever with a permit available).
+#[test]
+fn futex_timed_out_acquirer_hands_over_the_wake() {
+    model(2, || {
+        let s = Arc::new(futex_sync::Semaphore::new(0));
+        let untimed = {
+            let s = s.clone();
+            thread::spawn(move || s.acquire().forget())
+        };
+        let timed = {
+            let s = s.clone();
+            thread::spawn(move || {
+                s.acquire_timeout(Duration::from_secs(1))
+                    .map(|p| p.forget())
+                    .is_some()
+            })
+        };
+        s.release(1);
+        let stolen = s.try_acquire().map(|p| p.forget()).is_some();
+        LoomFutex::fire_timer();
+        s.release(1);
+        if timed.join().unwrap() {
+            s.release(1);
+        }
+        untimed.join().unwrap();
+        assert_eq!(s.available_permits(), u32::from(!stolen));
     });
 }

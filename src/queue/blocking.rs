@@ -2,9 +2,9 @@
 //!
 //! A queue supplies [`Attempts`]: one non-blocking push attempt, one non-blocking pop attempt,
 //! and the eventcount of each direction. [`push_until`] and [`pop_until`] are then the whole
-//! blocking side: one attempt on the fast path, and if the queue is full (or empty) the
-//! eventcount's wait loop, which re-tries the attempt after every possible change until it
-//! succeeds, the queue is closed, or the [`Limit`] expires. Each queue's four public verbs are
+//! blocking side: the eventcount's wait loop, which makes the attempt at once and re-tries it
+//! after every possible change until it succeeds, the queue is closed, or the [`Limit`]
+//! expires. Each queue's four public verbs are
 //! one-liners over them: `try_push` is the attempt, `push` and `push_timeout` are `push_until`
 //! with [`Forever`](crate::wait::Forever) and with a deadline (likewise for popping).
 
@@ -38,6 +38,10 @@ pub(crate) trait Attempts<const LIGHT_PUBLISHERS: bool> {
 }
 
 /// Pushes `item`, waiting while the queue is full, until `limit` expires.
+///
+/// Every attempt, the first included, is a re-check in the sense of the eventcount contract
+/// (`recheck == true`): one attempt site keeps the blocking verbs small, and the `SeqCst` loads it
+/// asks for cost nothing on x86 and one barrier on Arm next to the system call a wait may make.
 #[inline]
 pub(crate) fn push_until<W, L, Q, const LIGHT_PUBLISHERS: bool>(
     queue: &Q,
@@ -49,21 +53,17 @@ where
     L: Limit<W>,
     Q: Attempts<LIGHT_PUBLISHERS>,
 {
-    match queue.push_attempt(item, false) {
-        Ok(()) => Ok(()),
-        Err(TryPushError::Closed(item)) => Err(PushTimeoutError::Closed(item)),
-        Err(TryPushError::Full(item)) => queue
-            .not_full()
-            .block_until::<W, L, _, _>(item, limit, |item| match queue.push_attempt(item, true) {
-                Ok(()) => Ok(Ok(())),
-                Err(TryPushError::Closed(item)) => Ok(Err(PushTimeoutError::Closed(item))),
-                Err(TryPushError::Full(item)) => Err(item),
-            })
-            .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item))),
-    }
+    queue
+        .not_full()
+        .block_until::<W, L, _, _>(item, limit, |item| match queue.push_attempt(item, true) {
+            Ok(()) => Ok(Ok(())),
+            Err(TryPushError::Closed(item)) => Ok(Err(PushTimeoutError::Closed(item))),
+            Err(TryPushError::Full(item)) => Err(item),
+        })
+        .unwrap_or_else(|item| Err(PushTimeoutError::Timeout(item)))
 }
 
-/// Pops an item, waiting while the queue is empty, until `limit` expires.
+/// Pops an item, waiting while the queue is empty, until `limit` expires; as [`push_until`].
 #[inline]
 pub(crate) fn pop_until<W, L, Q, const LIGHT_PUBLISHERS: bool>(
     queue: &Q,
@@ -74,16 +74,12 @@ where
     L: Limit<W>,
     Q: Attempts<LIGHT_PUBLISHERS>,
 {
-    match queue.pop_attempt(false) {
-        Ok(item) => Ok(item),
-        Err(TryPopError::Closed) => Err(PopTimeoutError::Closed),
-        Err(TryPopError::Empty) => queue
-            .not_empty()
-            .block_until::<W, L, _, _>((), limit, |()| match queue.pop_attempt(true) {
-                Ok(item) => Ok(Ok(item)),
-                Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
-                Err(TryPopError::Empty) => Err(()),
-            })
-            .unwrap_or(Err(PopTimeoutError::Timeout)),
-    }
+    queue
+        .not_empty()
+        .block_until::<W, L, _, _>((), limit, |()| match queue.pop_attempt(true) {
+            Ok(item) => Ok(Ok(item)),
+            Err(TryPopError::Closed) => Ok(Err(PopTimeoutError::Closed)),
+            Err(TryPopError::Empty) => Err(()),
+        })
+        .unwrap_or(Err(PopTimeoutError::Timeout))
 }

@@ -142,7 +142,10 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         }
     }
 
+    /// Not inlined: every push and pop notifies, and one out-of-line copy of the rare path keeps
+    /// the inlined fast path to a load and a test.
     #[cold]
+    #[inline(never)]
     fn wake_slow<W: Wait>(&self, mut word: u32) {
         while word & SLEEPERS != 0 {
             // SeqCst on success: a waiter that re-announces itself after this bump reads it in S
@@ -178,13 +181,15 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         key
     }
 
-    /// Blocks until `attempt` succeeds, re-trying it after every possible change, or until
+    /// Makes `attempt` until it succeeds, re-trying it after every possible change, or until
     /// `limit` expires (never for `Forever`): then returns the payload.
     ///
     /// `attempt` takes the caller's payload (the item of a push, `()` for a pop) and hands it back
-    /// on failure; the caller has already made one attempt of its own. See the module docs for
-    /// what `attempt` must load with `SeqCst`. Never reports a timeout before the deadline's
-    /// clock says it has passed, and gives up before announcing itself once it has.
+    /// on failure. It runs first at once, then after each pause of the polling phase, after the
+    /// announcement (the re-check of the module docs), and after each sleep; see the module docs
+    /// for what it must load with `SeqCst`. One call site, so the inlined attempt is written
+    /// once in the code. Never reports a timeout before the deadline's clock says it has passed,
+    /// and gives up before announcing itself once it has.
     pub(crate) fn block_until<W: Wait, L: Limit<W>, X, R>(
         &self,
         mut payload: X,
@@ -194,9 +199,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         let mut poll = Poll::new();
         let mut polling = true;
         // The key of an announcement whose re-check failed: the next step is to sleep on it.
-        // One call site for `attempt`, since it is inlined: pause or announce or sleep, then try.
         let mut announced = None;
         loop {
+            payload = match attempt(payload) {
+                Ok(done) => return Ok(done),
+                Err(payload) => payload,
+            };
             if let Some(key) = announced.take() {
                 if !limit.sleep(&self.word, key) {
                     return Err(payload);
@@ -215,10 +223,6 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
                     W::wait(&self.word, self.word.load(Ordering::Relaxed));
                 }
             }
-            payload = match attempt(payload) {
-                Ok(done) => return Ok(done),
-                Err(payload) => payload,
-            };
         }
     }
 }

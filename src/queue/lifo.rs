@@ -33,8 +33,9 @@ impl<T, const N: usize> Store for Vec<T, N> {
 /// A bounded last-in, first-out queue (Python's `queue.LifoQueue`) holding exactly `N` items.
 ///
 /// Any number of threads push and pop; a pop takes the most recently pushed item. The items live
-/// in a fixed array under a short internal lock, so no verb is for interrupt handlers; use
-/// [`MpmcQueue`](crate::generic::MpmcQueue) there.
+/// in a fixed array under a short internal lock: a critical section on bare metal, where the
+/// non-blocking verbs never wait and may run in interrupt handlers; the crate's `Mutex` on hosted
+/// targets.
 ///
 /// As in Python, every successful push adds an unfinished task; [`task_done`](Self::task_done)
 /// marks one finished and [`join`](Self::join) waits until none is left.

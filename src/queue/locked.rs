@@ -1,36 +1,26 @@
 //! `Locked`: the engine of the lock-based queues (`PriorityQueue`, `LifoQueue`).
 //!
-//! A [`Store`] (a binary heap or a stack in a fixed array) lives under the crate's own
-//! [`Mutex`], next to a closed flag. Every verb holds the lock for one bounded step: `O(log N)`
-//! comparisons and moves for the heap, `O(1)` for the stack; never while sleeping.
-//!
-//! # Why the crate's `Mutex`
-//!
-//! A tiny internal spinlock would be a few bytes smaller, but a thread that found the lock held
-//! by a *preempted* holder would spin through its whole time slice. `Mutex<_, W>` spins briefly
-//! (the critical sections are short, so the holder usually finishes first) and then sleeps through
-//! the same backend `W` as the rest of the queue; with `Spin` it is exactly a spinlock, with
-//! `Futex` or `Hook` the scheduler runs the holder instead. It is 4 bytes and const-constructible,
-//! and as it has no poisoning, a panic in `T::cmp` leaves the queue usable (the heap may then be
-//! out of order, but no item is lost or duplicated: items are only ever swapped).
-//!
-//! The cost: every verb, `try_` ones included, takes the lock, so none of them may run in an
-//! interrupt handler that can preempt a holder on the same core. Interrupt handlers use
-//! `SpscQueue` or `MpmcQueue`.
+//! A [`Store`] (a binary heap or a stack in a fixed array) lives under a [`StateLock`], next to a
+//! closed flag. Every verb holds the lock for one bounded step: `O(log N)` comparisons and moves
+//! for the heap, `O(1)` for the stack; never while sleeping. The lock is the crate's `Mutex` on
+//! hosted targets and a critical section on bare metal, where the `try_` verbs must work in an
+//! interrupt handler that preempted a holder (see `state_lock.rs`). Neither poisons: a panic in
+//! `T::cmp` leaves the queue usable (the heap may then be out of order, but no item is lost or
+//! duplicated: items are only ever moved).
 //!
 //! # Orderings
 //!
-//! The lock orders everything: a waiter's re-check takes the lock after announcing itself on a
-//! signal, and a notifier notifies after unlocking, so (eventcount contract, case "under a lock") no
-//! atomic here needs more than the lock's own Acquire/Release.
+//! The lock orders everything: a waiter's re-check takes the lock after announcing itself on an
+//! eventcount, and a notifier notifies after unlocking, so (eventcount contract, case "under a
+//! lock") no atomic here needs more than the lock's own Acquire/Release.
 
 use core::time::Duration;
 
 use super::blocking::{self, Attempts};
 use super::eventcount::EventCount;
+use super::state_lock::StateLock;
 use super::tasks::Tasks;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
-use crate::mutex::Mutex;
 use crate::primitive::const_fn;
 use crate::wait::{Deadline, Forever, Wait, WaitTimeout};
 
@@ -42,10 +32,22 @@ pub(crate) trait Store {
     const CAPACITY: usize;
     /// The number of items.
     fn len(&self) -> usize;
-    /// Inserts `item`; the caller has checked that `len() < CAPACITY`.
+    /// Inserts `item`; the caller has checked that `len() < CAPACITY`. If user code (`T::cmp`)
+    /// panics, the item is stored first: the store holds it when the panic unwinds.
     fn push(&mut self, item: Self::Item);
-    /// Removes the next item in the store's order.
+    /// Removes the next item in the store's order. If user code panics, the item is taken out
+    /// first: the store no longer holds it, and it is dropped as the panic unwinds.
     fn pop(&mut self) -> Option<Self::Item>;
+}
+
+/// Calls its closure when dropped: on the unwinding path of a store operation whose user code
+/// panicked (the normal path forgets it).
+struct OnUnwind<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for OnUnwind<F> {
+    fn drop(&mut self) {
+        (self.0)();
+    }
 }
 
 /// What the lock protects.
@@ -57,7 +59,7 @@ struct State<S> {
 
 /// A store under a lock, with the two eventcounts and the task counter. See the module docs.
 pub(crate) struct Locked<S, W> {
-    state: Mutex<State<S>, W>,
+    state: StateLock<State<S>, W>,
     not_empty: EventCount<false>,
     not_full: EventCount<false>,
     tasks: Tasks,
@@ -68,7 +70,7 @@ impl<S, W> Locked<S, W> {
         /// An open queue over `store`.
         pub(crate) fn new(store: S) -> Self {
             Self {
-                state: Mutex::new(State { store, closed: false }),
+                state: StateLock::new(State { store, closed: false }),
                 not_empty: EventCount::new(),
                 not_full: EventCount::new(),
                 tasks: Tasks::new(),
@@ -82,34 +84,47 @@ impl<S: Store, W: Wait> Attempts<false> for Locked<S, W> {
 
     /// One push attempt; `recheck` needs nothing more, since the lock orders the re-check.
     fn push_attempt(&self, item: S::Item, _recheck: bool) -> Result<(), TryPushError<S::Item>> {
-        let mut state = self.state.lock();
-        if state.closed {
-            return Err(TryPushError::Closed(item));
-        }
-        if state.store.len() >= S::CAPACITY {
-            return Err(TryPushError::Full(item));
-        }
-        // Counted before the item is visible (it is, once we unlock), and before `push` can panic
-        // in a user `cmp` with the item already stored (tasks.rs).
-        self.tasks.add();
-        state.store.push(item);
-        drop(state);
+        self.state.with(|state| {
+            if state.closed {
+                return Err(TryPushError::Closed(item));
+            }
+            if state.store.len() >= S::CAPACITY {
+                return Err(TryPushError::Full(item));
+            }
+            // Counted before the item is visible (it is, once we unlock), and before `push` can
+            // panic in a user `cmp` with the item already stored (tasks.rs).
+            self.tasks.add();
+            // If `T::cmp` panics, the item is stored all the same (`Store::push`): poppers still
+            // hear of it.
+            let unwinding = OnUnwind(|| self.not_empty.notify::<W>());
+            state.store.push(item);
+            core::mem::forget(unwinding);
+            Ok(())
+        })?;
         self.not_empty.notify::<W>();
         Ok(())
     }
 
     /// One pop attempt; as `push_attempt`.
     fn pop_attempt(&self, _recheck: bool) -> Result<S::Item, TryPopError> {
-        let mut state = self.state.lock();
-        match state.store.pop() {
-            Some(item) => {
-                drop(state);
+        let item = self.state.with(|state| {
+            // If `T::cmp` panics, the item has left the store and is dropped as the panic
+            // unwinds (`Store::pop`): pushers hear of the free slot, and as no consumer will ever
+            // finish that item, its task is finished here, or `join` would wait forever.
+            let unwinding = OnUnwind(|| {
                 self.not_full.notify::<W>();
-                Ok(item)
+                let _ = self.tasks.done::<W>();
+            });
+            let popped = state.store.pop();
+            core::mem::forget(unwinding);
+            match popped {
+                Some(item) => Ok(item),
+                None if state.closed => Err(TryPopError::Closed),
+                None => Err(TryPopError::Empty),
             }
-            None if state.closed => Err(TryPopError::Closed),
-            None => Err(TryPopError::Empty),
-        }
+        })?;
+        self.not_full.notify::<W>();
+        Ok(item)
     }
 
     #[inline]
@@ -141,17 +156,17 @@ impl<S: Store, W: Wait> Locked<S, W> {
     }
 
     pub(crate) fn close(&self) {
-        self.state.lock().closed = true;
+        self.state.with(|state| state.closed = true);
         self.not_empty.notify::<W>();
         self.not_full.notify::<W>();
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.state.lock().closed
+        self.state.with(|state| state.closed)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.state.lock().store.len()
+        self.state.with(|state| state.store.len())
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
@@ -190,8 +205,10 @@ macro_rules! locked_queue_api {
         impl<T $($bound)*, const N: usize, W: $crate::wait::Wait> $queue<T, N, W> {
             #[doc = concat!("Pushes `item` if there is room, without blocking on the queue's state.
 
-Takes the queue's short internal lock, so it is **not** for interrupt handlers (see the
-module docs of [`queue`](crate::queue)). A successful push adds an unfinished task.
+Takes the queue's short internal lock. On bare metal that lock is a critical section, so the
+call never waits and may run in an interrupt handler; on hosted targets it may wait for a thread
+that holds the lock (see the module docs of [`queue`](crate::queue)). A successful push adds an
+unfinished task.
 
 # Errors
 
@@ -215,7 +232,8 @@ assert_eq!(q.try_push(2), Err(TryPushError::Full(2)));
 
             #[doc = concat!("Pops ", $next, " if there is one, without blocking on the queue's state.
 
-Takes the queue's short internal lock: **not** for interrupt handlers.
+Takes the queue's short internal lock: a critical section on bare metal, where it may run in an
+interrupt handler, as [`try_push`](Self::try_push).
 
 # Errors
 
@@ -288,7 +306,7 @@ std::thread::scope(|s| {
             #[doc = concat!("Closes the queue: later pushes fail and hand their item back, queued items can
 still be popped, and every blocked caller wakes.
 
-Takes the internal lock: not for interrupt handlers.
+Takes the internal lock, as [`try_push`](Self::try_push).
 
 # Examples
 

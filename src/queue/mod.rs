@@ -14,8 +14,8 @@
 //! | --- | --- | --- | --- | --- |
 //! | [`SpscQueue`](crate::generic::SpscQueue) | FIFO | one / one (split into `Producer` / `Consumer`) | wait-free | `try_push`, `try_pop`, `peek`, `close`, `len`...: yes; blocking verbs: no |
 //! | [`MpmcQueue`](crate::generic::MpmcQueue) | FIFO | any / any | lock-free with compare-and-swap; never waits for a preempted operation | `try_push`, `try_pop`, `close`, `task_done`, `len`...: yes; blocking verbs, `join`: no |
-//! | [`PriorityQueue`](crate::generic::PriorityQueue) | greatest first; equal items in push order | any / any | short lock (`O(log N)` comparisons) | no verb (all take the lock) except `task_done` |
-//! | [`LifoQueue`](crate::generic::LifoQueue) | last in, first out | any / any | short lock (`O(1)`) | no verb (all take the lock) except `task_done` |
+//! | [`PriorityQueue`](crate::generic::PriorityQueue) | greatest first; equal items in push order | any / any | short lock (`O(log N)` comparisons): a critical section on bare metal | bare metal: `try_push`, `try_pop`, `close`, `task_done`, `len`...: yes (interrupts masked for the lock's step); blocking verbs, `join`: no. Hosted: the lock is a `Mutex` |
+//! | [`LifoQueue`](crate::generic::LifoQueue) | last in, first out | any / any | short lock (`O(1)`): a critical section on bare metal | as `PriorityQueue` |
 //!
 //! "Yes" for a non-blocking verb assumes the backend's `wake_all` may be called from the
 //! handler: the verb calls it when a thread sleeps on the queue (always fine for `Spin`, whose
@@ -56,6 +56,7 @@ mod pad;
 pub(crate) mod priority;
 mod slots;
 pub(crate) mod spsc;
+mod state_lock;
 mod tasks;
 
 pub use error::{

@@ -1,4 +1,5 @@
-//! Cache padding: the one place that decides how far apart the queues keep their hot fields.
+//! Cache padding: the one place that decides how far apart the queues keep their hot fields,
+//! and whether an SPSC side keeps a private copy of the other side's index.
 //!
 //! Two cores writing fields that share a cache line slow each other down ("false sharing"), so
 //! the queues keep each side's index on its own line. The line size is a property of the target:
@@ -10,6 +11,12 @@
 //! | other hosted targets | 64 bytes | the common line size |
 
 use core::ops::Deref;
+
+/// Whether each SPSC side keeps a private copy of the other side's index, reloading the shared
+/// one only when its copy says "full" or "empty". On hosts that keeps each side's cache line its
+/// own on the fast path; on microcontrollers (no data cache, or one core) the shared index is as
+/// cheap to load as the copy, and the copy only costs code.
+pub(crate) const CACHED_INDICES: bool = !cfg!(target_os = "none");
 
 /// A value aligned (and so padded) to the target's cache-line size; see the module table.
 #[cfg_attr(

@@ -97,12 +97,16 @@ impl<T: Ord, const N: usize> Store for Heap<T, N> {
 ///
 /// Any number of threads push and pop. For lowest-first, push [`core::cmp::Reverse`] items.
 /// Items live in a binary heap in a fixed array of `N` entries under a short internal lock, so each
-/// verb does `O(log N)` comparisons while holding it. Because of that lock, no verb is for
-/// interrupt handlers; use [`MpmcQueue`](crate::generic::MpmcQueue) there.
+/// verb does `O(log N)` comparisons while holding it. On bare metal that lock is a critical
+/// section: the non-blocking verbs never wait and may run in interrupt handlers (interrupts stay
+/// masked for those comparisons). On hosted targets it is the crate's `Mutex`.
 ///
 /// As in Python's `queue.PriorityQueue`, every successful push adds an unfinished task;
 /// [`task_done`](Self::task_done) marks one finished and [`join`](Self::join) waits until none is
-/// left. `T::cmp` runs under the lock: it must not use the same queue.
+/// left. `T::cmp` runs under the lock: it must not use the same queue. If it panics, no item is
+/// lost or dropped twice and the queue stays usable: a push's item is queued all the same; a pop's
+/// item (the greatest) is dropped as the panic unwinds and its task is counted done; blocked
+/// callers are woken either way.
 ///
 /// `N == 0` is rejected at compile time.
 ///

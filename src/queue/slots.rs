@@ -82,6 +82,20 @@ impl<T, const N: usize> Ring<T, (), N> {
 }
 
 impl<T, S, const N: usize> Ring<T, S, N> {
+    /// Slot `index`, without a bounds check in release builds: the queues' index arithmetic keeps
+    /// every index below `N` (a `debug_assert!` says so in debug builds), and a panicking bounds
+    /// check in every push and pop would cost code a microcontroller pays for.
+    ///
+    /// # Safety
+    ///
+    /// `index < N`.
+    #[inline]
+    unsafe fn slot(&self, index: usize) -> &Slot<T, S> {
+        debug_assert!(index < N, "slot index {index} out of 0..{N}");
+        // SAFETY: `index < N`, by the caller's promise.
+        unsafe { self.slots.get_unchecked(index) }
+    }
+
     /// The bookkeeping of slot `index`.
     ///
     /// # Panics
@@ -96,13 +110,13 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     ///
     /// # Safety
     ///
-    /// The caller has the exclusive right to write slot `index` now: no other context reads or
-    /// writes it until the caller publishes it. The slot holds no initialized item (one there
-    /// would be leaked, never dropped).
+    /// `index < N`, and the caller has the exclusive right to write slot `index` now: no other
+    /// context reads or writes it until the caller publishes it. The slot holds no initialized
+    /// item (one there would be leaked, never dropped).
     #[inline]
     pub(crate) unsafe fn write(&self, index: usize, value: T) {
-        // SAFETY: exclusivity of the slot is the caller's promise.
-        self.slots[index]
+        // SAFETY: `index < N` and exclusivity of the slot are the caller's promise.
+        unsafe { self.slot(index) }
             .value
             .with_mut(|slot| unsafe { (*slot).write(value) });
     }
@@ -111,14 +125,15 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     ///
     /// # Safety
     ///
-    /// Slot `index` holds an initialized item whose publication happens-before this call, and the
-    /// caller has the exclusive right to take it: nobody else reads, writes or drops it, and the
-    /// slot is treated as free afterwards (reading it twice would duplicate the item).
+    /// `index < N`; slot `index` holds an initialized item whose publication happens-before this
+    /// call, and the caller has the exclusive right to take it: nobody else reads, writes or drops
+    /// it, and the slot is treated as free afterwards (reading it twice would duplicate the item).
     #[inline]
     pub(crate) unsafe fn read(&self, index: usize) -> T {
-        // SAFETY: initialized and exclusively ours, by the caller's promise. Moving the item out
-        // is a write access to the slot: under loom it must happen-after the push that wrote it.
-        self.slots[index]
+        // SAFETY: in bounds, initialized and exclusively ours, by the caller's promise. Moving the
+        // item out is a write access to the slot: under loom it must happen-after the push that
+        // wrote it.
+        unsafe { self.slot(index) }
             .value
             .with_mut(|slot| unsafe { (*slot).assume_init_read() })
     }
@@ -127,12 +142,13 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     ///
     /// # Safety
     ///
-    /// Slot `index` holds an initialized item whose publication happens-before this call, and
-    /// nobody takes, overwrites or drops it while the returned reference lives.
+    /// `index < N`; slot `index` holds an initialized item whose publication happens-before this
+    /// call, and nobody takes, overwrites or drops it while the returned reference lives.
     #[inline]
     pub(crate) unsafe fn get(&self, index: usize) -> &T {
-        // SAFETY: initialized and not mutated for the reference's lifetime, by the caller's promise.
-        self.slots[index]
+        // SAFETY: in bounds, initialized and not mutated for the reference's lifetime, by the
+        // caller's promise.
+        unsafe { self.slot(index) }
             .value
             .with(|slot| unsafe { (*slot).assume_init_ref() })
     }
@@ -141,12 +157,12 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     ///
     /// # Safety
     ///
-    /// As for [`read`](Self::read): the slot holds an initialized item that the caller exclusively
-    /// owns and treats as gone afterwards.
+    /// As for [`read`](Self::read): `index < N`, and the slot holds an initialized item that the
+    /// caller exclusively owns and treats as gone afterwards.
     #[inline]
     unsafe fn drop_in_place(&self, index: usize) {
-        // SAFETY: initialized and exclusively ours, by the caller's promise.
-        self.slots[index]
+        // SAFETY: in bounds, initialized and exclusively ours, by the caller's promise.
+        unsafe { self.slot(index) }
             .value
             .with_mut(|slot| unsafe { (*slot).assume_init_drop() });
     }

@@ -7,9 +7,9 @@
 //! `p mod N`. Counting positions modulo `2N` tells a full ring (`tail - head == N`) from an empty
 //! one (`tail == head`) without giving up a slot, for any `N` (no power-of-two rule).
 //!
-//! Each side keeps a private copy of the other side's index (`cached_head` in the producer's
-//! padded block, `cached_tail` in the consumer's) and reloads the shared index only when its
-//! copy says "full" or "empty". A stale copy is always a past value, so it can only make the
+//! On hosted targets (`pad::CACHED_INDICES`) each side keeps a private copy of the other side's
+//! index (`cached_head` in the producer's padded block, `cached_tail` in the consumer's) and
+//! reloads the shared index only when its copy says "full" or "empty". A stale copy is always a past value, so it can only make the
 //! ring look fuller (to the producer) or emptier (to the consumer) than it is, never the other
 //! way round. On the fast path each side touches only its own cache line and the slot.
 //!
@@ -19,7 +19,7 @@
 //! | --- | --- | --- |
 //! | producer stores `tail` after writing the slot | Release (`SeqCst` if the backend wakes) | the consumer's Acquire load of `tail`: the item is written before it is visible |
 //! | consumer stores `head` after reading the slot | Release (`SeqCst` if the backend wakes) | the producer's Acquire load of `head`: the old item is read before the slot is reused |
-//! | `close` stores `closed` | `SeqCst` | the Acquire load in `try_pop`: a producer-side close follows its last push, which is then visible |
+//! | `close` stores `closed` | Release (`SeqCst` if the backend wakes) | the Acquire loads in `try_pop` and `is_closed`: a producer-side close follows its last push, which is then visible, as is everything the closer wrote before |
 //! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
 //! Each side loads its own index `Relaxed`: only it writes that index.
@@ -45,7 +45,7 @@ use core::time::Duration;
 
 use super::blocking::{self, Attempts};
 use super::eventcount::{EventCount, check_ordering, publish_ordering};
-use super::pad::CachePadded;
+use super::pad::{CACHED_INDICES, CachePadded};
 use super::slots::Ring;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
 use crate::primitive::{AtomicU32, AtomicUsize, Ordering, const_fn};
@@ -178,21 +178,38 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
     }
 
     /// The slot of position `pos` (in `0..2N`).
+    ///
+    /// For a power-of-two `N` the position arithmetic is masking (the branch is resolved at
+    /// compile time); for any other `N`, a compare and a subtraction, never a division.
     #[inline]
     fn index(pos: usize) -> usize {
-        if pos >= N { pos - N } else { pos }
+        if N.is_power_of_two() {
+            pos & (N - 1)
+        } else if pos >= N {
+            pos - N
+        } else {
+            pos
+        }
     }
 
     /// The position after `pos`, modulo `2N`.
     #[inline]
     fn next(pos: usize) -> usize {
-        if pos + 1 == 2 * N { 0 } else { pos + 1 }
+        if N.is_power_of_two() {
+            (pos + 1) & (2 * N - 1)
+        } else if pos + 1 == 2 * N {
+            0
+        } else {
+            pos + 1
+        }
     }
 
     /// The number of items between positions `head` and `tail`, in `0..=N`.
     #[inline]
     fn distance(head: usize, tail: usize) -> usize {
-        if tail >= head {
+        if N.is_power_of_two() {
+            tail.wrapping_sub(head) & (2 * N - 1)
+        } else if tail >= head {
             tail - head
         } else {
             tail + 2 * N - head
@@ -221,6 +238,9 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
 
     /// Whether the queue has been closed (by a half's `close` or drop).
     ///
+    /// A caller that sees `true` also sees everything the closing side did before it closed (or
+    /// dropped its half): the load is an Acquire, paired with the close.
+    ///
     /// # Examples
     ///
     /// ```
@@ -230,7 +250,10 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
     /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
-        self.shared.closed.load(Ordering::Relaxed) != OPEN
+        // Acquire: pairs with the SeqCst (so also Release) store in `close`, so a caller that
+        // sees `true` also sees everything the closer did before closing (as rtrb's
+        // `is_abandoned`).
+        self.shared.closed.load(Ordering::Acquire) != OPEN
     }
 }
 
@@ -254,10 +277,12 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
     /// ```
     pub fn split(&mut self) -> (Producer<'_, T, N, W>, Consumer<'_, T, N, W>) {
         // Relaxed everywhere: `&mut self` excludes every other access.
-        let head = self.consumer.head.load(Ordering::Relaxed);
-        let tail = self.producer.tail.load(Ordering::Relaxed);
-        self.producer.cached_head.set(head);
-        self.consumer.cached_tail.set(tail);
+        if CACHED_INDICES {
+            let head = self.consumer.head.load(Ordering::Relaxed);
+            let tail = self.producer.tail.load(Ordering::Relaxed);
+            self.producer.cached_head.set(head);
+            self.consumer.cached_tail.set(tail);
+        }
         self.shared.closed.store(OPEN, Ordering::Relaxed);
         (Producer::new(self), Consumer::new(self))
     }
@@ -288,9 +313,10 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
 
     /// Sets the closed flag and wakes both sides.
     fn close(&self) {
-        // SeqCst: the publication of the eventcount contract (blocked callers re-check `closed` with
-        // SeqCst); being also a release, it orders a producer-side close after its pushes.
-        self.shared.closed.store(CLOSED, Ordering::SeqCst);
+        // Release: orders a producer-side close after its pushes (the Acquire loads in `front`
+        // and `is_closed`). SeqCst when a sleeper may need waking: the publication of the
+        // eventcount contract, as for an item (`publish_ordering`).
+        self.shared.closed.store(CLOSED, publish_ordering::<W>());
         self.shared.not_empty.notify::<W>();
         self.shared.not_full.notify::<W>();
     }
@@ -301,7 +327,7 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
         let side = &self.consumer;
         // Relaxed: only this consumer writes `head`.
         let head = side.head.load(Ordering::Relaxed);
-        if side.cached_tail.get() != head {
+        if CACHED_INDICES && side.cached_tail.get() != head {
             return Ok(head);
         }
         // Acquire: pairs with the producer's Release store of `tail` in `push_attempt`, so the
@@ -310,11 +336,13 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
             .producer
             .tail
             .load(check_ordering(recheck, Ordering::Acquire));
-        side.cached_tail.set(tail);
+        if CACHED_INDICES {
+            side.cached_tail.set(tail);
+        }
         if tail != head {
             return Ok(head);
         }
-        // Acquire: pairs with the SeqCst store in `close`: after a producer-side close, the
+        // Acquire: pairs with the Release (or SeqCst) store in `close`: after a producer-side close, the
         // reload below sees every push that preceded it.
         if self
             .shared
@@ -329,7 +357,9 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
             .producer
             .tail
             .load(check_ordering(recheck, Ordering::Acquire));
-        side.cached_tail.set(tail);
+        if CACHED_INDICES {
+            side.cached_tail.set(tail);
+        }
         if tail != head {
             Ok(head)
         } else {
@@ -358,14 +388,16 @@ impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
         let side = &self.producer;
         // Relaxed: only this producer writes `tail`.
         let tail = side.tail.load(Ordering::Relaxed);
-        if Self::distance(side.cached_head.get(), tail) == N {
+        if !CACHED_INDICES || Self::distance(side.cached_head.get(), tail) == N {
             // Acquire: pairs with the consumer's Release store of `head` in `pop_attempt`: its
             // read of the slot we are about to reuse happens-before our write.
             let head = self
                 .consumer
                 .head
                 .load(check_ordering(recheck, Ordering::Acquire));
-            side.cached_head.set(head);
+            if CACHED_INDICES {
+                side.cached_head.set(head);
+            }
             if Self::distance(head, tail) == N {
                 return Err(TryPushError::Full(item));
             }

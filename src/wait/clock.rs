@@ -30,6 +30,12 @@ use core::time::Duration;
 /// TICKS_MS.store(1500, Ordering::Relaxed);
 /// assert_eq!(TickClock::now(), Duration::from_millis(1500));
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a clock, so this backend has no timed methods",
+    label = "no clock here: timed calls (`lock_timeout`, `wait_timeout`, `pop_timeout`, ...) need one",
+    note = "name a clock in the backend, for example `Spin<MyClock>` or `Wfi<TickClock>` (see \
+            `baresync::wait::Clock`), or use the untimed verb"
+)]
 pub trait Clock {
     /// The time elapsed since this clock's origin.
     fn now() -> Duration;

@@ -18,7 +18,7 @@
 //!
 //! | backend | where | how it waits |
 //! | --- | --- | --- |
-//! | [`Spin`] | everywhere | spins with bounded exponential backoff; timed waits need a [`Clock`] |
+//! | [`Spin`] | everywhere | spins on the word with `core::hint::spin_loop`, in bounded pauses; timed waits need a [`Clock`] |
 //! | `Futex` | hosted targets | the OS address wait (Linux `futex`, macOS `__ulock_wait`, Windows `WaitOnAddress`, FreeBSD `_umtx_op`) |
 //! | [`Hook`] | an RTOS, a kernel | forwards to functions the final binary registers with [`set_wait_hook!`](crate::set_wait_hook) |
 //! | `Wfi` | single-core bare metal (Cortex-M, RISC-V machine mode) | masks interrupts, re-checks, sleeps with `WFI` until an interrupt; waking is free |
@@ -90,7 +90,7 @@ pub use clock::StdClock;
 pub use clock::{Clock, NoClock};
 pub use hook::{Hook, HookClock};
 pub(crate) use limit::{Forever, Limit, Poll};
-pub use spin::{Backoff, Spin};
+pub use spin::Spin;
 
 cfg_futex! {
     mod futex;
@@ -187,6 +187,12 @@ pub trait Wait {
 }
 
 /// A [`Wait`] backend that can also wait with a time limit.
+#[diagnostic::on_unimplemented(
+    message = "the wait backend `{Self}` has no clock, so it has no timed methods",
+    label = "a backend without a clock",
+    note = "name a clock: `Spin<MyClock>` or `Wfi<TickClock>` (see `baresync::wait::Clock`), or \
+            implement `WaitTimeout` for your backend; or use the untimed verb"
+)]
 pub trait WaitTimeout: Wait {
     /// The clock deadlines are measured on.
     type Clock: Clock;

@@ -1,4 +1,4 @@
-//! The spinning backend and its bounded exponential backoff.
+//! The spinning backend, and the spin ramp of the default polling phase.
 
 use core::marker::PhantomData;
 use core::time::Duration;
@@ -6,60 +6,7 @@ use core::time::Duration;
 use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout, assert_can_block};
 use crate::primitive::{Ordering, spin_hint};
 
-/// Bounded exponential backoff for busy-wait loops.
-///
-/// Each [`snooze`](Backoff::snooze) spins twice as long as the previous one (with
-/// `core::hint::spin_loop`), up to `2^MAX_SHIFT` hints per call, so a waiter backs off the contended
-/// cache line quickly but never stalls for long once the word changes.
-///
-/// # Examples
-///
-/// ```
-/// use baresync::wait::Backoff;
-/// use core::sync::atomic::{AtomicBool, Ordering};
-///
-/// let ready = AtomicBool::new(true);
-/// let mut backoff = Backoff::new();
-/// while !ready.load(Ordering::Acquire) {
-///     backoff.snooze();
-/// }
-/// ```
-#[derive(Debug, Default)]
-pub struct Backoff {
-    shift: u32,
-}
-
-impl Backoff {
-    /// The longest snooze is `2^MAX_SHIFT` spin hints (64: about a hundred nanoseconds to a
-    /// microsecond, depending on the core).
-    pub const MAX_SHIFT: u32 = 6;
-
-    /// A backoff at its shortest step.
-    pub const fn new() -> Self {
-        Self { shift: 0 }
-    }
-
-    /// Spins for the current step, then doubles the next one (up to the bound).
-    #[inline]
-    pub fn snooze(&mut self) {
-        spin_step(self.shift);
-        // loom: the first step exhausts the backoff (see `spin_step`).
-        self.shift = if cfg!(loom) {
-            Self::MAX_SHIFT
-        } else {
-            (self.shift + 1).min(Self::MAX_SHIFT)
-        };
-    }
-
-    /// Whether the bound has been reached: a caller that can sleep should do so now.
-    #[inline]
-    pub fn is_exhausted(&self) -> bool {
-        self.shift >= Self::MAX_SHIFT
-    }
-}
-
-/// One step of a spin ramp: `2^shift` spin hints, the step of [`Backoff`] and of
-/// [`spin_pause`].
+/// One step of a spin ramp: `2^shift` spin hints, the step of [`spin_pause`].
 ///
 /// Under `cfg(loom)`, one scheduling point whatever the step: loom explores schedules, not time,
 /// and callers then end their ramp after the first step, so they reach their sleeping path (the
@@ -87,10 +34,10 @@ pub(crate) fn spin_pause(round: u32, rounds: u32) -> bool {
     true
 }
 
-/// The spinning backend: waiters poll the word with [`Backoff`]; waking costs nothing.
+/// The spinning backend: waiters poll their word, one spin hint per `wait`; waking costs nothing.
 ///
-/// `wait` spins for one backoff ramp at most and then returns (spuriously, if the word did not
-/// change); the primitives loop around it.
+/// `wait` is one spin hint, then a (spurious) return: the primitives loop around it, re-reading
+/// their word, so a caller spins with `core::hint::spin_loop` until its condition holds.
 ///
 /// Works on every target, needs no OS and no registration. It burns the CPU while it waits, so it
 /// suits multi-core bare metal, short waits and tests; on a single core without preemption a
@@ -113,22 +60,12 @@ impl<C> Wait for Spin<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {
         assert_can_block();
-        // Relaxed: `wait` orders nothing; the caller re-loads with the ordering it needs.
-        // Bounded, as `WAKE_NEEDED = false` requires: one backoff ramp (63 spin hints in all),
-        // then a spurious return, so callers whose condition is not this word can pause here.
-        #[cfg(not(loom))]
-        {
-            let mut backoff = Backoff::new();
-            while word.load(Ordering::Relaxed) == expected && !backoff.is_exhausted() {
-                backoff.snooze();
-            }
-        }
-        // loom explores schedules, not time: one check, then let another thread run (a
-        // spurious return, which the contract allows).
-        #[cfg(loom)]
-        if word.load(Ordering::Relaxed) == expected {
-            spin_hint();
-        }
+        // Bounded, as `WAKE_NEEDED = false` requires: one spin hint, then a (spurious) return;
+        // the callers re-read their word or condition between pauses, with the ordering they
+        // need. A read-only spin of that kind leaves a lock holder's cache line alone, so no
+        // backoff ramp is needed to spare it. (Under loom, the hint is a scheduling point.)
+        let _ = (word, expected);
+        spin_hint();
     }
 
     #[inline]
@@ -146,12 +83,12 @@ impl<C: Clock> WaitTimeout for Spin<C> {
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
         assert_can_block();
         let deadline = Deadline::<C>::after(timeout);
-        let mut backoff = Backoff::new();
+        // Relaxed: as in `wait`.
         while word.load(Ordering::Relaxed) == expected {
             if deadline.remaining().is_none() {
                 return false;
             }
-            backoff.snooze();
+            spin_hint();
         }
         true
     }

@@ -15,9 +15,10 @@
     reason = "each model file uses a different part of this module"
 )]
 
-use baresync::wait::{AtomicU32, Wait};
+use baresync::wait::{AtomicU32, Clock, Wait, WaitTimeout};
 use loom::sync::{Condvar, Mutex};
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 /// The emulated kernel: who sleeps on which address, and who has been woken.
 #[derive(Default)]
@@ -27,6 +28,10 @@ struct Table {
     /// Tickets woken by `wake_*` whose sleeper has not returned yet.
     woken: Vec<u64>,
     next_ticket: u64,
+    /// Set once by [`LoomFutex::fire_timer`]: every deadline has passed from then on.
+    timer_fired: bool,
+    /// [`LoomClock`] readings since the timer fired.
+    ticks: u64,
 }
 
 struct Kernel {
@@ -46,7 +51,8 @@ loom::lazy_static! {
 /// A futex backend for loom: `wait` compares and sleeps under the kernel lock that `wake_*` also
 /// take, so a wake issued after the word changed is never lost, exactly the `Wait` contract.
 /// Unlike a real futex it never returns spuriously: a waiter leaves only when woken or when the
-/// word no longer holds `expected`.
+/// word no longer holds `expected`. Timed waits end early only when a model thread fires the
+/// timer ([`LoomFutex::fire_timer`]), which is when their deadlines pass ([`LoomClock`]).
 pub struct LoomFutex;
 
 impl LoomFutex {
@@ -77,13 +83,18 @@ impl LoomFutex {
     }
 }
 
-impl Wait for LoomFutex {
-    fn wait(word: &AtomicU32, expected: u32) {
+impl LoomFutex {
+    /// Sleeps on `word` while it holds `expected` until woken, or, if `timed`, until the timer
+    /// fires; returns `false` only for a timed wait ended by the timer.
+    fn sleep(word: &AtomicU32, expected: u32, timed: bool) -> bool {
         let mut table = KERNEL.table.lock().unwrap();
         // Relaxed, as the kernel's own read: a waker's store happens-before its `wake_*`, whose
         // lock acquisition orders it before this load whenever the wake comes first.
         if word.load(Ordering::Relaxed) != expected {
-            return;
+            return true;
+        }
+        if timed && table.timer_fired {
+            return false;
         }
         let ticket = table.next_ticket;
         table.next_ticket += 1;
@@ -91,9 +102,51 @@ impl Wait for LoomFutex {
             .sleepers
             .push((word as *const AtomicU32 as usize, ticket));
         while !table.woken.contains(&ticket) {
+            if timed && table.timer_fired {
+                table.sleepers.retain(|&(_, t)| t != ticket);
+                return false;
+            }
             table = KERNEL.changed.wait(table).unwrap();
         }
         table.woken.retain(|&t| t != ticket);
+        true
+    }
+
+    /// Makes every deadline pass: timed sleepers return `false`, and [`LoomClock`] jumps ahead.
+    /// A model thread calls it to let loom place "the deadline passes" anywhere in a schedule.
+    pub fn fire_timer() {
+        KERNEL.table.lock().unwrap().timer_fired = true;
+        KERNEL.changed.notify_all();
+    }
+}
+
+/// The clock of [`LoomFutex`]'s timed waits: stopped at zero until [`LoomFutex::fire_timer`],
+/// then a day further on at every reading, so every deadline, even one set after the timer
+/// fired, passes by the next reading.
+pub struct LoomClock;
+
+impl Clock for LoomClock {
+    fn now() -> Duration {
+        let mut table = KERNEL.table.lock().unwrap();
+        if !table.timer_fired {
+            return Duration::ZERO;
+        }
+        table.ticks += 1;
+        Duration::from_secs(86_400 * table.ticks)
+    }
+}
+
+impl WaitTimeout for LoomFutex {
+    type Clock = LoomClock;
+
+    fn wait_timeout(word: &AtomicU32, expected: u32, _timeout: Duration) -> bool {
+        Self::sleep(word, expected, true)
+    }
+}
+
+impl Wait for LoomFutex {
+    fn wait(word: &AtomicU32, expected: u32) {
+        Self::sleep(word, expected, false);
     }
 
     fn wake_one(word: *const AtomicU32) {

@@ -28,9 +28,7 @@ const DISABLED: u8 = 2;
 /// Moves once, from `UNKNOWN` to `ENABLED` or `DISABLED`.
 static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
 
-// From the kernel's `uapi/linux/membarrier.h` (the `libc` crate does not define them).
-const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_int = 1 << 3;
-const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_int = 1 << 4;
+use libc::{MEMBARRIER_CMD_PRIVATE_EXPEDITED, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED};
 
 fn membarrier(cmd: libc::c_int) -> bool {
     // SAFETY: `membarrier(cmd, flags, cpu_id)` reads no memory of ours; an unknown command or a

@@ -29,6 +29,8 @@ mod membarrier;
 #[cfg_attr(target_os = "freebsd", path = "freebsd.rs")]
 mod os;
 
+mod yielding;
+
 /// The OS wait-on-address backend (hosted targets only).
 ///
 /// Sleeping waiters cost no CPU; `wake_*` is one system call, which the primitives skip when
@@ -76,27 +78,33 @@ impl Wait for Futex {
         os::wake_all(word)
     }
 
-    /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.2 µs on the AMD EPYC of
-    /// the README's measurements), then up to 12 yields to the OS scheduler (rounds 3-14), then
-    /// sleeps.
+    /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.2 µs), then up to 12 yields
+    /// to the OS scheduler (rounds 3-14), then sleeps; but a yield that kept the core away for
+    /// long ends the phase, and for a while after it waiters spin a little longer instead of
+    /// yielding (127 hints in all).
     ///
     /// A futex wake-up costs the waker a system call and the sleeper tens of microseconds across
     /// cores, so a partner that answers within the phase makes the hand-off many times faster.
     /// The yields matter when the partner waits for this very core (both threads on one core,
     /// or more threads than cores): it runs at once instead of after a sleep and a wake-up. A
-    /// yield with nobody else to run returns in about 0.6 µs here, so a waiter whose partner is
-    /// elsewhere polls for about 8 µs before it sleeps; the phase is bounded at 7 hints and 12
-    /// system calls whatever the load.
+    /// yield with nobody else to run returns in about 0.6 µs, so a waiter whose partner is
+    /// elsewhere polls for about 8 µs before it sleeps. On a busy machine, though, each yield
+    /// would give the core to a busy thread for a whole time slice: the phase is bounded in time,
+    /// not in yields (see `yielding.rs`), so a wait there pays at most one slow yield.
     #[inline]
     fn poll_pause(round: u32) -> bool {
         if round < Self::SPIN_ROUNDS {
             return super::spin_pause(round, Self::SPIN_ROUNDS);
         }
-        if round < Self::SPIN_ROUNDS + Self::YIELD_ROUNDS {
-            os::yield_now();
-            return true;
+        if round >= Self::SPIN_ROUNDS + Self::YIELD_ROUNDS {
+            return false;
         }
-        false
+        match yielding::pause() {
+            yielding::Pause::Yielded => true,
+            yielding::Pause::Slow => false,
+            // A busy machine: spin on instead, up to `2^BUSY_SPIN_ROUNDS - 1` hints in all.
+            yielding::Pause::Skipped => super::spin_pause(round, Self::BUSY_SPIN_ROUNDS),
+        }
     }
 
     /// `true` on Linux once the process is registered for `membarrier` (at the first call).
@@ -122,6 +130,9 @@ impl Futex {
     const SPIN_ROUNDS: u32 = 3;
     /// Rounds of yielding after the spin.
     const YIELD_ROUNDS: u32 = 12;
+    /// Rounds of spinning in all while the machine is busy and yields are skipped: 127 hints,
+    /// a few microseconds (std's channels spin as long before they block).
+    const BUSY_SPIN_ROUNDS: u32 = 7;
 }
 
 impl WaitTimeout for Futex {

@@ -1,5 +1,7 @@
-//! What the non-Linux futex files share: untimed calls through `atomic-wait`.
+//! What the non-Linux futex files share: the timed-wait outcome, untimed calls through
+//! `atomic-wait` (macOS, FreeBSD), the yield.
 
+#[cfg(not(windows))]
 use super::AtomicU32;
 
 /// How one timed system call ended.
@@ -14,21 +16,25 @@ pub(super) enum Wake {
 }
 
 /// `atomic-wait` takes `core`'s atomic type; ours is `portable_atomic::AtomicU32`.
+#[cfg(not(windows))]
 fn as_core(word: *const AtomicU32) -> *const core::sync::atomic::AtomicU32 {
     // portable-atomic documents `AtomicU32` as having the same in-memory representation as `u32`,
     // which is also `core::sync::atomic::AtomicU32`'s.
     word.cast()
 }
 
+#[cfg(not(windows))]
 pub(super) fn wait(word: &AtomicU32, expected: u32) {
     // SAFETY: `word` is a live reference and the two types share their representation.
     atomic_wait::wait(unsafe { &*as_core(word) }, expected)
 }
 
+#[cfg(not(windows))]
 pub(super) fn wake_one(word: *const AtomicU32) {
     atomic_wait::wake_one(as_core(word))
 }
 
+#[cfg(not(windows))]
 pub(super) fn wake_all(word: *const AtomicU32) {
     atomic_wait::wake_all(as_core(word))
 }

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Instruction counts of the uncontended paths, exact on a noisy machine: callgrind counts the
-# instructions executed inside each `icount_<name>` function of benches/icount.rs (callees
+# instructions executed inside each `icount_<name>` function of perf/benches/icount.rs (callees
 # included), for N and for 2N calls; the difference divided by N is the count of one call, with
 # one-time costs (lazy binding, first use) cancelled. Then the sizes table.
 #
-# Usage: scripts/icount.sh [N]   (default 100000; needs valgrind: apt-get install valgrind)
-#        UPDATE_README=1 scripts/icount.sh   also puts the tables in README.md, between
-#                                            `<!-- icount:begin -->` and `<!-- icount:end -->`
-# Prints two Markdown tables; a row's "net" subtracts the matching baseline (`increment` for the
-# mutex rows, which increment a counter under the lock; `empty`, a bare call and return, for
-# the others).
+# Usage: perf/icount.sh [N]   (default 100000; needs valgrind: apt-get install valgrind)
+#   under a minute (25 s on 2 vCPUs; valgrind's start-up dominates: two runs per operation)
+# Prints two Markdown tables and writes them to <target>/icount.md, where perf/bench_report.py
+# picks them up for BENCHMARKS.md. A row's "net" subtracts the matching baseline (`increment`
+# for the mutex rows, which increment a counter under the lock; `empty`, a bare call and
+# return, for the others).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")"
 
 n=${1:-100000}
 if ! command -v valgrind >/dev/null; then
@@ -74,17 +74,6 @@ tables() {
     "$exe" sizes
 }
 
-tables | tee "$out/tables.md"
-
-if [[ ${UPDATE_README:-} == 1 ]]; then
-    python3 - "$out/tables.md" <<'PY'
-import sys
-from pathlib import Path
-begin, end = "<!-- icount:begin -->", "<!-- icount:end -->"
-readme = Path("README.md")
-text = readme.read_text()
-head, rest = text.split(begin, 1)
-_, tail = rest.split(end, 1)
-readme.write_text(f"{head}{begin}\n\n{Path(sys.argv[1]).read_text()}\n{end}{tail}")
-PY
-fi
+target=${CARGO_TARGET_DIR:-$PWD/target}
+mkdir -p "$target"
+tables | tee "$target/icount.md"

@@ -3,7 +3,7 @@
 //!
 //! Each operation is one `#[inline(never)]`, unmangled function `icount_<name>`, so callgrind can
 //! count exactly the instructions executed inside it (`--toggle-collect=icount_<name>`, callees
-//! included). `scripts/icount.sh` runs every operation `N` and `2N` times under callgrind and
+//! included). `perf/icount.sh` runs every operation `N` and `2N` times under callgrind and
 //! divides the difference by `N`, which cancels one-time costs (lazy symbol binding, first-touch
 //! page faults in the kernel are not counted anyway). The counts include the function's own
 //! `ret`; the `empty` and `increment` rows are the baselines to subtract.
@@ -12,7 +12,7 @@
 //! stream, so that index caches behave as they do under load: every row pushes one item and
 //! pops one.
 //!
-//! Usage (the binary `cargo bench --bench icount --no-run` builds):
+//! Usage (the binary `cargo bench --manifest-path perf/Cargo.toml --bench icount --no-run` builds):
 //!
 //! ```text
 //! icount list           the operation names, one a line, with what each does

@@ -1,7 +1,7 @@
 //! Blocking primitives: baresync against std, parking_lot and spin, on the same workload in one run.
 //!
 //! Throughput everywhere (operations, round trips or rounds per second), so that every number of
-//! a workload compares directly and `scripts/bench_report.py` can divide them. The multi-threaded
+//! a workload compares directly and `perf/bench_report.py` can divide them. The multi-threaded
 //! groups use `iter_custom`: threads are spawned once per sample, pinned (`common::Placement`),
 //! meet at a barrier, and the clock runs from the start barrier until the last one has finished.
 //! Results are measured and reported, never asserted.
@@ -20,7 +20,7 @@
 //! backend is registered once below, forwarding to `Futex`: it measures the cost of the
 //! link-time indirection. `Wfi` is for single-core bare metal and has no host benchmark.
 //!
-//! Run: `cargo bench --bench primitives`; one group: `cargo bench --bench primitives -- barrier`.
+//! Run (in perf/): `cargo bench --bench primitives`; one group: `cargo bench --bench primitives -- barrier`.
 
 mod common;
 
@@ -33,6 +33,7 @@ use std::time::Duration;
 
 use baresync::generic;
 use baresync::wait::{Futex, Hook, Spin, Wait};
+use common::locks::{CounterLock, contended};
 use common::{Placement, run};
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
 
@@ -49,66 +50,6 @@ type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
 // ---------------------------------------------------------------------------------------------
 // Mutex
-
-/// A mutex around a counter: the one operation every mutex benchmark repeats.
-trait CounterLock: Sync {
-    fn new() -> Self;
-    /// `*lock() += 1`.
-    fn increment(&self);
-    fn value(&self) -> u64;
-}
-
-impl<W: Wait> CounterLock for generic::Mutex<u64, W> {
-    fn new() -> Self {
-        generic::Mutex::new(0)
-    }
-    #[inline]
-    fn increment(&self) {
-        *self.lock() += 1;
-    }
-    fn value(&self) -> u64 {
-        *self.lock()
-    }
-}
-
-impl CounterLock for std::sync::Mutex<u64> {
-    fn new() -> Self {
-        std::sync::Mutex::new(0)
-    }
-    #[inline]
-    fn increment(&self) {
-        *self.lock().unwrap() += 1;
-    }
-    fn value(&self) -> u64 {
-        *self.lock().unwrap()
-    }
-}
-
-impl CounterLock for parking_lot::Mutex<u64> {
-    fn new() -> Self {
-        parking_lot::Mutex::new(0)
-    }
-    #[inline]
-    fn increment(&self) {
-        *self.lock() += 1;
-    }
-    fn value(&self) -> u64 {
-        *self.lock()
-    }
-}
-
-impl CounterLock for spin::Mutex<u64> {
-    fn new() -> Self {
-        spin::Mutex::new(0)
-    }
-    #[inline]
-    fn increment(&self) {
-        *self.lock() += 1;
-    }
-    fn value(&self) -> u64 {
-        *self.lock()
-    }
-}
 
 /// Calls `f!(name, type)` for every mutex benchmarked, baresync's first.
 macro_rules! for_each_mutex {
@@ -138,20 +79,6 @@ fn mutex_uncontended(c: &mut Criterion) {
     group.finish();
 }
 
-/// `threads` threads on two cores share `MUTEX_OPS` increments per iteration.
-fn contended<M: CounterLock>(iters: u64, threads: u64) -> Duration {
-    let mutex = M::new();
-    let per_thread = iters * MUTEX_OPS / threads;
-    let (elapsed, _) = run(threads as usize, Placement::Spread(2), |_| {
-        for _ in 0..per_thread {
-            mutex.increment();
-        }
-        0
-    });
-    assert_eq!(mutex.value(), per_thread * threads, "lost increments");
-    elapsed
-}
-
 fn mutex_contended(c: &mut Criterion) {
     let mut group = c.benchmark_group("mutex_contended");
     group.throughput(Throughput::Elements(MUTEX_OPS));
@@ -160,7 +87,7 @@ fn mutex_contended(c: &mut Criterion) {
         macro_rules! bench {
             ($name:expr, $t:ty) => {
                 group.bench_function(BenchmarkId::new($name, parameter), |b| {
-                    b.iter_custom(|iters| contended::<$t>(iters, threads))
+                    b.iter_custom(|iters| contended::<$t>(threads, iters * MUTEX_OPS))
                 });
             };
         }

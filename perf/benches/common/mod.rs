@@ -1,5 +1,7 @@
-//! What the multi-threaded benchmarks share: pinning threads to cores, and running a fixed set of
-//! threads from a common start to the last one's finish.
+//! What the multi-threaded benchmarks share: pinning threads to cores, running a fixed set of
+//! threads from a common start to the last one's finish, and the subjects themselves (the queues
+//! in `queue`, the mutexes in `locks`), so that the criterion suites and the fair harness
+//! (`benches/compare/`) measure the same code.
 //!
 //! Every thread is pinned to one core before the clock starts. Unpinned, the scheduler moves the
 //! threads of a hand-off between "both on one core" and "one per core" from sample to sample,
@@ -8,12 +10,15 @@
 
 #![allow(dead_code, reason = "each bench file uses part of it")]
 
+pub mod locks;
+pub mod queue;
+
 use std::sync::{Barrier, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 /// The cores this process may run on, in the order the OS lists them.
-fn cores() -> &'static [core_affinity::CoreId] {
+pub fn cores() -> &'static [core_affinity::CoreId] {
     static CORES: OnceLock<Vec<core_affinity::CoreId>> = OnceLock::new();
     CORES.get_or_init(|| core_affinity::get_core_ids().unwrap_or_default())
 }
@@ -26,6 +31,8 @@ pub enum Placement {
     Spread(usize),
     /// Every thread on the first core: hand-offs then go through the scheduler.
     SameCore,
+    /// Not pinned: wherever the scheduler puts it (the load test, where other threads compete).
+    Free,
 }
 
 impl Placement {
@@ -38,6 +45,7 @@ impl Placement {
         let n = match self {
             Placement::Spread(n) => n.clamp(1, cores.len()),
             Placement::SameCore => 1,
+            Placement::Free => return,
         };
         core_affinity::set_for_current(cores[k % n]);
     }
