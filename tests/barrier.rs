@@ -1,17 +1,20 @@
-//! `Barrier` on every backend: nobody passes before all parties arrive, exactly one leader per
-//! generation over many generations, and Python's extras: timed waits that break the barrier for
-//! everyone, `abort`, `reset`, `n_waiting`, `parties`.
+//! `Barrier` on every backend: nobody passes before all parties arrive, exactly one leader and
+//! one of each arrival index per generation over many generations, and Python's extras: an
+//! action run once per generation before anyone is released (a panicking one breaks the
+//! barrier), timed waits that break the barrier for everyone, `abort`, `reset`, `n_waiting`,
+//! `parties`.
 
 mod common;
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use baresync::{BarrierWaitResult, BrokenBarrierError};
 use common::scaled;
-use common::timing::{HUGE, LONG, assert_waited, eventually, watchdog};
+use common::timing::{HUGE, LONG, assert_waited, eventually, wait_flag, watchdog};
 
 /// How many of `results` succeeded as leader, and how many failed.
 fn tally(results: &[Result<BarrierWaitResult, BrokenBarrierError>]) -> (usize, usize) {
@@ -30,11 +33,24 @@ for_each_backend! {
     fn rendezvous(parties: u32, generations: usize) {
         let barrier = sync::Barrier::new(parties);
         assert_eq!(barrier.parties(), parties);
+        meet(&barrier, generations, None);
+    }
+
+    /// [`rendezvous`] on `barrier`. Also checks that each generation hands out every arrival
+    /// index once, the leader's being `parties - 1`, and, if the barrier's action bumps `trips`,
+    /// that every party sees exactly `g + 1` trips after its wait of generation `g`: the action
+    /// ran once for it, before anyone was released, and not yet for the next.
+    fn meet(barrier: &sync::Barrier, generations: usize, trips: Option<&AtomicU32>) {
+        let parties = barrier.parties();
         let arrivals = AtomicU32::new(0);
         let leaders: Vec<AtomicU32> = (0..generations).map(|_| AtomicU32::new(0)).collect();
+        // Per generation, how often each index was handed out.
+        let indices: Vec<Vec<AtomicU32>> = (0..generations)
+            .map(|_| (0..parties).map(|_| AtomicU32::new(0)).collect())
+            .collect();
         thread::scope(|s| {
             for t in 0..parties {
-                let (barrier, arrivals, leaders) = (&barrier, &arrivals, &leaders);
+                let (arrivals, leaders, indices) = (&arrivals, &leaders, &indices);
                 s.spawn(move || {
                     for (g, leader_count) in leaders.iter().enumerate() {
                         arrivals.fetch_add(1, Ordering::SeqCst);
@@ -50,12 +66,28 @@ for_each_backend! {
                         if result.is_leader() {
                             leader_count.fetch_add(1, Ordering::Relaxed);
                         }
+                        let index = result.arrival_index();
+                        assert!(index < parties, "generation {g}: index {index} of {parties} parties");
+                        assert_eq!(result.is_leader(), index == parties - 1, "the leader arrives last");
+                        indices[g][index as usize].fetch_add(1, Ordering::Relaxed);
+                        if let Some(trips) = trips {
+                            // Relaxed: the barrier orders the action's write before this read.
+                            let trips = trips.load(Ordering::Relaxed);
+                            assert_eq!(trips, g as u32 + 1, "generation {g}: one action, before release");
+                        }
                     }
                 });
             }
         });
         for (g, count) in leaders.iter().enumerate() {
             assert_eq!(count.load(Ordering::Relaxed), 1, "generation {g} of {parties} parties");
+        }
+        for (g, counts) in indices.iter().enumerate() {
+            let counts: Vec<u32> = counts.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+            assert!(counts.iter().all(|&c| c == 1), "generation {g}: indices handed out {counts:?}");
+        }
+        if let Some(trips) = trips {
+            assert_eq!(trips.load(Ordering::Relaxed), generations as u32, "one action per generation");
         }
         assert!(!barrier.is_broken());
         assert_eq!(barrier.n_waiting(), 0);
@@ -74,6 +106,150 @@ for_each_backend! {
         // More generations than a narrow generation field holds.
         let _dog = watchdog("many_generations_outlast_any_counter_wrap");
         rendezvous(2, scaled(70_000));
+    }
+
+    #[test]
+    fn actions_run_once_per_generation_before_release() {
+        static TRIPS_OF_2: AtomicU32 = AtomicU32::new(0);
+        static TRIPS_OF_4: AtomicU32 = AtomicU32::new(0);
+        let _dog = watchdog("actions_run_once_per_generation_before_release");
+        // Relaxed: the barrier publishes the action's writes (what `meet` checks).
+        let of_2 = sync::Barrier::with_action(2, || {
+            TRIPS_OF_2.fetch_add(1, Ordering::Relaxed);
+        });
+        meet(&of_2, scaled(3_000), Some(&TRIPS_OF_2));
+        let of_4 = sync::Barrier::with_action(4, || {
+            TRIPS_OF_4.fetch_add(1, Ordering::Relaxed);
+        });
+        meet(&of_4, scaled(200), Some(&TRIPS_OF_4));
+    }
+
+    #[test]
+    fn single_party_runs_the_action_on_every_wait() {
+        static TRIPS: AtomicU32 = AtomicU32::new(0);
+        static ONE: sync::Barrier = sync::Barrier::with_action(1, || {
+            TRIPS.fetch_add(1, Ordering::Relaxed);
+        });
+        let results = [
+            ONE.wait(),
+            ONE.checked_wait().expect("never broken"),
+            ONE.wait_timeout(Duration::ZERO).expect("no one to wait for"),
+        ];
+        for result in results {
+            assert!(result.is_leader());
+            assert_eq!(result.arrival_index(), 0);
+        }
+        assert_eq!(TRIPS.load(Ordering::Relaxed), 3);
+    }
+
+    #[test]
+    fn panicking_action_breaks_the_barrier() {
+        static FAIL: AtomicBool = AtomicBool::new(true);
+        static RUNS: AtomicU32 = AtomicU32::new(0);
+        fn fallible() {
+            RUNS.fetch_add(1, Ordering::Relaxed);
+            if FAIL.load(Ordering::Relaxed) {
+                panic!("the action fails");
+            }
+        }
+        let _dog = watchdog("panicking_action_breaks_the_barrier");
+        let b = sync::Barrier::with_action(3, fallible);
+        thread::scope(|s| {
+            let plain = s.spawn(|| b.checked_wait());
+            let timed = s.spawn(|| b.wait_timeout(LONG));
+            assert!(eventually(|| b.n_waiting() == 2), "waiters did not arrive");
+            // The last to arrive leads, so this thread runs the action.
+            let leader = catch_unwind(AssertUnwindSafe(|| b.checked_wait()));
+            let panic = leader.expect_err("the action's panic goes on in the leader");
+            assert_eq!(panic.downcast_ref::<&str>(), Some(&"the action fails"));
+            let others = [plain.join().unwrap(), timed.join().unwrap()];
+            assert_eq!(tally(&others), (0, 2), "the other parties see the barrier break");
+        });
+        assert_eq!(RUNS.load(Ordering::Relaxed), 1);
+        assert!(b.is_broken());
+        assert!(b.checked_wait().is_err(), "broken until reset");
+        FAIL.store(false, Ordering::Relaxed);
+        b.reset();
+        assert_usable(&b);
+        assert_eq!(RUNS.load(Ordering::Relaxed), 2);
+
+        // One party: its own wait panics, and the barrier breaks.
+        FAIL.store(true, Ordering::Relaxed);
+        let one = sync::Barrier::with_action(1, fallible);
+        assert!(catch_unwind(AssertUnwindSafe(|| one.wait())).is_err());
+        assert!(one.is_broken());
+        assert_eq!(RUNS.load(Ordering::Relaxed), 3);
+    }
+
+    /// What the test does while a leader runs the action.
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum DuringTheAction {
+        /// A caller arrives with a short timeout: held off, it breaks the barrier.
+        TimedArrival,
+        Abort,
+        Reset,
+        /// Lets the other party's deadline pass.
+        WaiterDeadline,
+    }
+
+    #[test]
+    fn a_generation_completes_once_all_parties_have_arrived() {
+        static RUNNING: AtomicBool = AtomicBool::new(false);
+        static GO: AtomicBool = AtomicBool::new(false);
+        /// Runs until the test says go.
+        fn hold() {
+            RUNNING.store(true, Ordering::SeqCst);
+            wait_flag(&GO);
+        }
+        let _dog = watchdog("a_generation_completes_once_all_parties_have_arrived");
+        let waiter_timeout = Duration::from_secs(1);
+        for during in [
+            DuringTheAction::TimedArrival,
+            DuringTheAction::Abort,
+            DuringTheAction::Reset,
+            DuringTheAction::WaiterDeadline,
+        ] {
+            RUNNING.store(false, Ordering::SeqCst);
+            GO.store(false, Ordering::SeqCst);
+            let b = &sync::Barrier::with_action(2, hold);
+            thread::scope(|s| {
+                let waiter = s.spawn(move || {
+                    let start = Instant::now();
+                    (b.wait_timeout(waiter_timeout), start.elapsed())
+                });
+                assert!(eventually(|| b.n_waiting() == 1), "{during:?}: waiter did not arrive");
+                // The waiter's deadline is at most `waiter_timeout` from now.
+                let counted = Instant::now();
+                let leader = s.spawn(|| b.checked_wait());
+                wait_flag(&RUNNING);
+                match during {
+                    DuringTheAction::TimedArrival => {
+                        let timeout = Duration::from_millis(20);
+                        let start = Instant::now();
+                        assert!(b.wait_timeout(timeout).is_err(), "a caller joined a full generation");
+                        assert_waited(start.elapsed(), timeout);
+                    }
+                    DuringTheAction::Abort => b.abort(),
+                    DuringTheAction::Reset => b.reset(),
+                    DuringTheAction::WaiterDeadline => {
+                        thread::sleep((counted + waiter_timeout).saturating_duration_since(Instant::now()));
+                    }
+                }
+                GO.store(true, Ordering::SeqCst);
+                let (waited, waited_for) = waiter.join().unwrap();
+                let waited = waited.unwrap_or_else(|e| panic!("{during:?}: the waiter got {e}"));
+                assert_eq!((waited.arrival_index(), waited.is_leader()), (0, false), "{during:?}");
+                let led = leader.join().unwrap().unwrap_or_else(|e| panic!("{during:?}: the leader got {e}"));
+                assert_eq!((led.arrival_index(), led.is_leader()), (1, true), "{during:?}");
+                if during == DuringTheAction::WaiterDeadline {
+                    assert!(waited_for >= waiter_timeout, "the waiter returned before its deadline");
+                }
+            });
+            let broken = matches!(during, DuringTheAction::TimedArrival | DuringTheAction::Abort);
+            assert_eq!(b.is_broken(), broken, "{during:?}: broken for the next generation");
+            b.reset();
+            assert_usable(b);
+        }
     }
 
     #[test]

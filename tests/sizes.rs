@@ -1,5 +1,6 @@
 //! Compile-time layout and auto-trait checks on every backend: the four-byte primitives, a
-//! barrier of at most eight, `const` construction in `static`s, and `Send`/`Sync`.
+//! barrier of two words and a function pointer, `const` construction in `static`s, and
+//! `Send`/`Sync`.
 
 mod common;
 
@@ -17,7 +18,8 @@ for_each_backend! {
     const _: () = assert!(size_of::<sync::Condvar>() == 4);
     const _: () = assert!(size_of::<sync::Event>() == 4);
     const _: () = assert!(size_of::<sync::Semaphore>() == 4);
-    const _: () = assert!(size_of::<sync::Barrier>() <= 8);
+    // The state word, the party count and the optional action (`Option<fn()>`, one pointer).
+    const _: () = assert!(size_of::<sync::Barrier>() == 8 + size_of::<fn()>());
 
     // Every primitive is `const`-constructible into a `static`, with no lazy initialiser.
     static MUTEX: sync::Mutex<[u8; 3]> = sync::Mutex::new([1, 2, 3]);
@@ -26,6 +28,7 @@ for_each_backend! {
     static SEMAPHORE: sync::Semaphore = sync::Semaphore::new(2);
     static BOUNDED: sync::BoundedSemaphore = sync::BoundedSemaphore::new(2);
     static BARRIER: sync::Barrier = sync::Barrier::new(1);
+    static BARRIER_WITH_ACTION: sync::Barrier = sync::Barrier::with_action(1, || {});
 
     #[test]
     fn sizes_at_run_time() {
@@ -34,7 +37,7 @@ for_each_backend! {
         assert_eq!(size_of::<sync::Condvar>(), 4, "Condvar");
         assert_eq!(size_of::<sync::Event>(), 4, "Event");
         assert_eq!(size_of::<sync::Semaphore>(), 4, "Semaphore");
-        assert!(size_of::<sync::Barrier>() <= 8, "Barrier");
+        assert_eq!(size_of::<sync::Barrier>(), 8 + size_of::<fn()>(), "Barrier");
     }
 
     #[test]
@@ -47,6 +50,8 @@ for_each_backend! {
         assert_eq!(BOUNDED.available_permits(), 2);
         assert_eq!(BARRIER.parties(), 1);
         assert!(BARRIER.wait().is_leader());
+        assert_eq!(BARRIER_WITH_ACTION.parties(), 1);
+        assert!(BARRIER_WITH_ACTION.wait().is_leader());
     }
 
     #[test]
