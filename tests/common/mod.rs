@@ -48,6 +48,35 @@ macro_rules! for_each_backend {
     };
 }
 
+/// As [`for_each_backend!`], for the backends that implement `wait::ContextId` (Futex, Hook,
+/// Faulty; not Spin, which cannot tell threads apart): the bodies that use `ReentrantMutex`.
+#[macro_export]
+macro_rules! for_each_context_backend {
+    ($($body:tt)*) => {
+        mod futex {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use baresync::futex as sync;
+            $($body)*
+        }
+        mod hook {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use baresync::hook as sync;
+            $($body)*
+        }
+        mod faulty {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::common::faulty::sync;
+            $($body)*
+        }
+    };
+}
+
 /// Scales an iteration count down under Miri, which is orders of magnitude slower.
 pub const fn scaled(n: usize) -> usize {
     if cfg!(miri) {

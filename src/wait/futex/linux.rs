@@ -1,5 +1,6 @@
 //! Linux and Android: the `futex` system call.
 
+use core::num::NonZeroUsize;
 use core::time::Duration;
 
 use super::AtomicU32;
@@ -66,6 +67,16 @@ pub(super) fn wake_all(word: *const AtomicU32) {
 pub(super) fn yield_now() {
     // SAFETY: `sched_yield` takes no arguments and cannot fail on Linux.
     unsafe { libc::sched_yield() };
+}
+
+/// The calling thread's `pthread_self()`: the address of its control block, so distinct for
+/// every live thread, and never 0.
+#[inline]
+pub(super) fn current_thread() -> NonZeroUsize {
+    // SAFETY: `pthread_self` takes no arguments and cannot fail.
+    let id = unsafe { libc::pthread_self() } as usize;
+    // Never 0 (a pointer); the fallback keeps the call free of panics.
+    NonZeroUsize::new(id).unwrap_or(NonZeroUsize::MAX)
 }
 
 pub(super) fn now() -> Duration {

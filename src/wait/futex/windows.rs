@@ -9,7 +9,7 @@ use windows_sys::Win32::System::Threading::{INFINITE, WaitOnAddress};
 
 use super::AtomicU32;
 
-pub(super) use super::shared::{Wake, wait, wake_all, wake_one, yield_now};
+pub(super) use super::shared::{Wake, current_thread, wait, wake_all, wake_one, yield_now};
 
 pub(super) fn now() -> Duration {
     let (mut ticks, mut freq) = (0i64, 0i64);
