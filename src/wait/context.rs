@@ -81,10 +81,12 @@ use core::num::NonZeroUsize;
 ///     baresync::backend_aliases!(super::Rtos, context);
 /// }
 ///
-/// let m = rtos::ReentrantMutex::new(5);
-/// let outer = m.lock();
-/// let inner = m.lock(); // the holder may lock again
-/// assert_eq!(*outer + *inner, 10);
+/// fn main() {
+///     let m = rtos::ReentrantMutex::new(5);
+///     let outer = m.lock();
+///     let inner = m.lock(); // the holder may lock again
+///     assert_eq!(*outer + *inner, 10);
+/// }
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot tell which thread is running, so it has no reentrant lock",

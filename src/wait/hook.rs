@@ -164,7 +164,7 @@ unsafe impl ContextId for Hook {
 /// See [`wait::Hook`](crate::wait::Hook). With a context:
 ///
 /// ```
-/// use baresync::wait::{ContextId, Futex};
+/// use baresync::wait::Futex;
 ///
 /// // The OS futex as the "RTOS", its thread ids as the task ids.
 /// baresync::set_wait_hook!(Futex, context = Futex);
