@@ -13,17 +13,12 @@ pub mod parking_hook;
 pub mod timing;
 
 /// Expands the test bodies once per backend, each in a module where `sync` names that backend's
-/// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...).
+/// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...): the backends of
+/// [`for_each_context_backend!`], and Spin.
 #[macro_export]
 macro_rules! for_each_backend {
     ($($body:tt)*) => {
-        mod futex {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(unused_imports)]
-            use baresync::futex as sync;
-            $($body)*
-        }
+        $crate::for_each_context_backend! { $($body)* }
         mod spin {
             #[allow(unused_imports)]
             use super::*;
@@ -31,25 +26,12 @@ macro_rules! for_each_backend {
             use baresync::spin as sync;
             $($body)*
         }
-        mod hook {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(unused_imports)]
-            use baresync::hook as sync;
-            $($body)*
-        }
-        mod faulty {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(unused_imports)]
-            use $crate::common::faulty::sync;
-            $($body)*
-        }
     };
 }
 
 /// As [`for_each_backend!`], for the backends that implement `wait::ContextId` (Futex, Hook,
-/// Faulty; not Spin, which cannot tell threads apart): the bodies that use `ReentrantMutex`.
+/// Faulty; not Spin, which cannot tell threads apart): alone, for the bodies that use
+/// `ReentrantMutex`.
 #[macro_export]
 macro_rules! for_each_context_backend {
     ($($body:tt)*) => {
