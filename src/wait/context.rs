@@ -6,7 +6,7 @@
 //!
 //! | backend | a context is | the id |
 //! | --- | --- | --- |
-//! | `Futex` | an OS thread | `pthread_self()` (Linux, Android, macOS, FreeBSD), `GetCurrentThreadId()` (Windows) |
+//! | `Futex` | an OS thread | the thread pointer (Linux and Android on x86-64 and AArch64: `pthread_self()`'s value, read inline), `pthread_self()` (other Unix), `GetCurrentThreadId()` (Windows) |
 //! | [`Hook`](super::Hook) | whatever the registration says (an RTOS task) | the function registered with `set_wait_hook!(T, context = C)` |
 //! | `Wfi` on Cortex-M | thread mode, or one exception handler | the active exception number (IPSR) plus one |
 //! | `Wfi` on RISC-V | (none) | no register tells a trap handler from the code it interrupted |

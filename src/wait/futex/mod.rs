@@ -126,8 +126,8 @@ impl Wait for Futex {
     }
 }
 
-// SAFETY: `os::current_thread` is the OS's handle of the calling thread (`pthread_self`,
-// `GetCurrentThreadId`): distinct for every live thread of the process, fixed for a thread's
+// SAFETY: `os::current_thread` is the OS's handle of the calling thread (`pthread_self` or
+// its value read inline as the thread pointer, `GetCurrentThreadId`): distinct for every live thread of the process, fixed for a thread's
 // life, never 0. The OS may reuse it once the thread has exited, which `ContextId` allows.
 unsafe impl ContextId for Futex {
     #[inline]
