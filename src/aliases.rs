@@ -5,6 +5,11 @@
 /// This is how [`spin`](crate::spin), [`hook`](crate::hook), `futex` and the crate root are
 /// made; use it to give your own [`Wait`](crate::wait::Wait) backend the same family of names.
 ///
+/// `backend_aliases!(W, context)` adds the names that need to know which thread runs, for a
+/// backend that also implements [`ContextId`](crate::wait::ContextId): `ReentrantMutex` and
+/// `ReentrantMutexGuard` (and `RawThreadId` with the `lock_api` feature). With the `lock_api`
+/// feature, both forms also name `RawMutex`.
+///
 /// # Examples
 ///
 /// ```
@@ -17,6 +22,14 @@
 /// ```
 #[macro_export]
 macro_rules! backend_aliases {
+    ($w:ty, context) => {
+        $crate::backend_aliases!($w);
+        #[doc = concat!("A mutual-exclusion lock that its holder may lock again (Python's `RLock`), on the `", stringify!($w), "` backend.")]
+        pub type ReentrantMutex<T> = $crate::generic::ReentrantMutex<T, $w>;
+        #[doc = concat!("The guard of [`ReentrantMutex`] on the `", stringify!($w), "` backend.")]
+        pub type ReentrantMutexGuard<'a, T> = $crate::generic::ReentrantMutexGuard<'a, T, $w>;
+        $crate::__lock_api_context_aliases!($w);
+    };
     ($w:ty) => {
         #[doc = concat!("A mutual-exclusion lock on the `", stringify!($w), "` backend; the generic form is `baresync::generic::Mutex`.")]
         pub type Mutex<T> = $crate::generic::Mutex<T, $w>;
@@ -46,5 +59,51 @@ macro_rules! backend_aliases {
         pub type PriorityQueue<T, const N: usize> = $crate::generic::PriorityQueue<T, N, $w>;
         #[doc = concat!("A last-in first-out queue of `N` items (Python's `LifoQueue`) on the `", stringify!($w), "` backend.")]
         pub type LifoQueue<T, const N: usize> = $crate::generic::LifoQueue<T, N, $w>;
+        #[doc = concat!("A one-time initialisation (std's `Once`, without poisoning), on the `", stringify!($w), "` backend.")]
+        pub type Once = $crate::generic::Once<$w>;
+        #[doc = concat!("A cell written once (std's `OnceLock`), on the `", stringify!($w), "` backend.")]
+        pub type OnceLock<T> = $crate::generic::OnceLock<T, $w>;
+        #[doc = concat!("A value initialised on first use (std's `LazyLock`), on the `", stringify!($w), "` backend.")]
+        pub type LazyLock<T, F = fn() -> T> = $crate::generic::LazyLock<T, F, $w>;
+        $crate::__lock_api_aliases!($w);
     };
+}
+
+/// The `lock_api` names of [`backend_aliases!`] (feature `lock_api`): decided by this crate's
+/// features, not by those of the crate that invokes `backend_aliases!`.
+#[cfg(all(feature = "lock_api", not(loom)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lock_api_aliases {
+    ($w:ty) => {
+        #[doc = concat!("The lock of [`Mutex`] for `lock_api` (`lock_api::Mutex<RawMutex, T>`), on the `", stringify!($w), "` backend.")]
+        pub type RawMutex = $crate::raw::RawMutex<$w>;
+    };
+}
+
+/// The `lock_api` names of `backend_aliases!(W, context)` (feature `lock_api`).
+#[cfg(all(feature = "lock_api", not(loom)))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lock_api_context_aliases {
+    ($w:ty) => {
+        #[doc = concat!("The thread id for `lock_api::ReentrantMutex<RawMutex, RawThreadId, T>`, on the `", stringify!($w), "` backend.")]
+        pub type RawThreadId = $crate::raw::RawThreadId<$w>;
+    };
+}
+
+/// Without the `lock_api` feature: no names.
+#[cfg(not(all(feature = "lock_api", not(loom))))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lock_api_aliases {
+    ($w:ty) => {};
+}
+
+/// Without the `lock_api` feature: no names.
+#[cfg(not(all(feature = "lock_api", not(loom))))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lock_api_context_aliases {
+    ($w:ty) => {};
 }

@@ -16,10 +16,14 @@ mod barrier;
 mod condvar;
 mod event;
 mod mutex;
+mod once;
+mod reentrant_mutex;
 mod semaphore;
 
 pub mod generic;
 pub mod queue;
+#[cfg(all(feature = "lock_api", not(loom)))]
+pub mod raw;
 
 #[macro_use]
 mod aliases;
@@ -31,13 +35,13 @@ pub mod spin {
 
 /// Every primitive and queue bound to [`wait::Hook`]: blocking registered by the final binary.
 pub mod hook {
-    crate::backend_aliases!(crate::wait::Hook);
+    crate::backend_aliases!(crate::wait::Hook, context);
 }
 
 cfg_futex! {
     /// Every primitive and queue bound to `wait::Futex`: the OS wait call (hosted targets only).
     pub mod futex {
-        crate::backend_aliases!(crate::wait::Futex);
+        crate::backend_aliases!(crate::wait::Futex, context);
     }
 }
 
@@ -46,12 +50,23 @@ cfg_wfi! {
     /// (single-core bare metal: Cortex-M, RISC-V machine mode; no timed methods, see
     /// `wait::Wfi` for naming a clock).
     pub mod wfi {
+        // A context is thread mode or one handler on Cortex-M; RISC-V has none (`wait::ContextId`).
+        #[cfg(target_arch = "arm")]
+        crate::backend_aliases!(crate::wait::Wfi, context);
+        #[cfg(not(target_arch = "arm"))]
         crate::backend_aliases!(crate::wait::Wfi);
     }
 }
 
-// The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal).
-backend_aliases!(crate::wait::DefaultWait);
+// The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal,
+// which has no `ContextId`, hence no `ReentrantMutex` at the root there).
+cfg_futex! {
+    if {
+        backend_aliases!(crate::wait::DefaultWait, context);
+    } else {
+        backend_aliases!(crate::wait::DefaultWait);
+    }
+}
 
 pub use barrier::{BarrierWaitResult, BrokenBarrierError};
 pub use condvar::WaitTimeoutResult;

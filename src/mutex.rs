@@ -290,9 +290,10 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
         }
     }
 
-    /// Releases the lock; called by the guard's `Drop`.
+    /// Releases the lock; called by the guard's `Drop`, and by the types that keep the lock
+    /// past a forgotten guard (`ReentrantMutex`, `raw::RawMutex`). The caller holds the lock.
     #[inline]
-    fn unlock(&self) {
+    pub(crate) fn unlock(&self) {
         // Release: publishes this critical section's writes to the next holder's Acquire.
         if W::WAKE_NEEDED {
             // While we hold the lock the word is LOCKED or CONTENDED. From LOCKED the decrement

@@ -62,6 +62,18 @@ impl core::error::Error for SemaphoreOverflowError {}
 /// Memory ordering: a `release` (or a permit's drop) happens-before the `acquire` that takes the
 /// permit it added.
 ///
+/// # From Python
+///
+/// `threading.Semaphore(n)` is `Semaphore::new(n)`; `acquire()` returns a permit that gives
+/// itself back on drop (call [`forget`](SemaphorePermit::forget) on it for Python's explicit
+/// `acquire()`/`release()` pairs), `acquire(timeout=t)` is `acquire_timeout(t)`,
+/// `acquire(blocking=False)` is `try_acquire()`. One difference: Python's `Semaphore()` with no
+/// argument starts with **1** permit, while `Semaphore::default()` starts with **0**. Kept on
+/// purpose: `Default` is Rust's "empty" value (as `0u32`), and a semaphore with no permits is the
+/// signalling one (`release` wakes an `acquire`), which a `#[derive(Default)]` struct most often
+/// holds; a one-permit semaphore is a lock, better written as a [`Mutex`](crate::generic::Mutex).
+/// Write `Semaphore::new(1)` for Python's default.
+///
 /// # Interrupt safety
 ///
 /// `try_acquire`, `release`, `try_release` and `available_permits` never block and may run in an
@@ -405,7 +417,8 @@ impl<W: WaitTimeout> Semaphore<W> {
 }
 
 impl<W> Default for Semaphore<W> {
-    /// A semaphore with no permits.
+    /// A semaphore with no permits: the signalling kind. (Python's `Semaphore()` starts with
+    /// one; write `Semaphore::new(1)` for that. See the type's docs, "From Python".)
     fn default() -> Self {
         Self::new(0)
     }

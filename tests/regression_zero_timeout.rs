@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use baresync::wait::{AtomicU32 as WaitWord, Clock, Futex, MonotonicClock, Wait, WaitTimeout};
+use baresync::wait::{
+    AtomicU32 as WaitWord, Clock, ContextId, Futex, MonotonicClock, Wait, WaitTimeout,
+};
 
 static PAUSES: AtomicU32 = AtomicU32::new(0);
 static WAITS: AtomicU32 = AtomicU32::new(0);
@@ -63,8 +65,15 @@ impl WaitTimeout for Counting {
     }
 }
 
+// SAFETY: the OS thread id, as `Futex`'s.
+unsafe impl ContextId for Counting {
+    fn current() -> core::num::NonZeroUsize {
+        Futex::current()
+    }
+}
+
 mod counting {
-    baresync::backend_aliases!(super::Counting);
+    baresync::backend_aliases!(super::Counting, context);
 }
 
 /// The counters, read and reset: (pauses, waits, wakes, clock reads).
@@ -142,6 +151,42 @@ fn a_zero_timeout_never_pauses_sleeps_reads_the_clock_or_leaves_a_wake_owed() {
     c.pop().unwrap();
     drop((p, c));
     assert_eq!(counts(), NOTHING, "SpscQueue timed verbs with ZERO");
+
+    // ReentrantMutex: held by another thread (the holder's own call never waits at all).
+    let r = counting::ReentrantMutex::new(());
+    let guard = r.lock();
+    thread::scope(|s| {
+        s.spawn(|| assert!(r.lock_timeout(Duration::ZERO).is_none()));
+    });
+    assert!(r.lock_timeout(Duration::ZERO).is_some());
+    drop(guard);
+    assert_eq!(counts(), NOTHING, "ReentrantMutex::lock_timeout(ZERO)");
+
+    // Once and OnceLock: nobody initialises, or another thread's initialiser is running; then
+    // the initialisation owes nobody a wake.
+    let once = counting::Once::new();
+    assert!(!once.wait_timeout(Duration::ZERO));
+    let (running, finish) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+    thread::scope(|s| {
+        s.spawn(|| {
+            once.call_once(|| {
+                running.wait();
+                finish.wait();
+            })
+        });
+        running.wait();
+        assert!(!once.wait_timeout(Duration::ZERO));
+        finish.wait();
+    });
+    assert!(once.is_completed());
+    let cell = counting::OnceLock::new();
+    assert_eq!(cell.wait_timeout(Duration::ZERO), None);
+    assert_eq!(cell.set(1), Ok(()));
+    assert_eq!(
+        counts(),
+        NOTHING,
+        "Once/OnceLock::wait_timeout(ZERO), then initialise"
+    );
 
     // The polling phase ends at the deadline: with pauses of 10 ms and a 15 ms deadline, a
     // lock wait pauses at most twice (at 0 and 10 ms) instead of polling through every round.

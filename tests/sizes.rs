@@ -1,6 +1,6 @@
-//! Compile-time layout and auto-trait checks on every backend: the four-byte primitives, a
-//! barrier of two words and a function pointer, `const` construction in `static`s, and
-//! `Send`/`Sync`.
+//! Compile-time layout and auto-trait checks on every backend: the four-byte primitives (`Once`
+//! too), a barrier of two words and a function pointer, `OnceLock` a `Once` plus the value,
+//! `const` construction in `static`s, and `Send`/`Sync`.
 
 mod common;
 
@@ -20,6 +20,10 @@ for_each_backend! {
     const _: () = assert!(size_of::<sync::Semaphore>() == 4);
     // The state word, the party count and the optional action (`Option<fn()>`, one pointer).
     const _: () = assert!(size_of::<sync::Barrier>() == 8 + size_of::<fn()>());
+    const _: () = assert!(size_of::<sync::Once>() == 4);
+    const _: () = assert!(size_of::<sync::OnceLock<()>>() == 4);
+    const _: () = assert!(size_of::<sync::OnceLock<u32>>() == 8);
+    const _: () = assert!(size_of::<sync::OnceLock<u64>>() == 16);
 
     // Every primitive is `const`-constructible into a `static`, with no lazy initialiser.
     static MUTEX: sync::Mutex<[u8; 3]> = sync::Mutex::new([1, 2, 3]);
@@ -29,6 +33,9 @@ for_each_backend! {
     static BOUNDED: sync::BoundedSemaphore = sync::BoundedSemaphore::new(2);
     static BARRIER: sync::Barrier = sync::Barrier::new(1);
     static BARRIER_WITH_ACTION: sync::Barrier = sync::Barrier::with_action(1, || {});
+    static ONCE: sync::Once = sync::Once::new();
+    static ONCE_LOCK: sync::OnceLock<[u8; 3]> = sync::OnceLock::new();
+    static LAZY: sync::LazyLock<[u8; 3]> = sync::LazyLock::new(|| [4, 5, 6]);
 
     #[test]
     fn sizes_at_run_time() {
@@ -38,6 +45,8 @@ for_each_backend! {
         assert_eq!(size_of::<sync::Event>(), 4, "Event");
         assert_eq!(size_of::<sync::Semaphore>(), 4, "Semaphore");
         assert_eq!(size_of::<sync::Barrier>(), 8 + size_of::<fn()>(), "Barrier");
+        assert_eq!(size_of::<sync::Once>(), 4, "Once");
+        assert_eq!(size_of::<sync::OnceLock<u32>>(), 8, "OnceLock<u32>");
     }
 
     #[test]
@@ -52,6 +61,9 @@ for_each_backend! {
         assert!(BARRIER.wait().is_leader());
         assert_eq!(BARRIER_WITH_ACTION.parties(), 1);
         assert!(BARRIER_WITH_ACTION.wait().is_leader());
+        assert!(!ONCE.is_completed());
+        assert_eq!(ONCE_LOCK.get(), None);
+        assert_eq!(*LAZY, [4, 5, 6]);
     }
 
     #[test]
@@ -72,6 +84,17 @@ for_each_backend! {
         assert_send::<sync::BoundedSemaphore>();
         assert_sync::<sync::Barrier>();
         assert_send::<sync::Barrier>();
+        assert_sync::<sync::Once>();
+        assert_send::<sync::Once>();
+        assert_sync::<sync::OnceLock<Vec<u8>>>();
+        assert_send::<sync::OnceLock<Vec<u8>>>();
+        // Not `Sync` for `T: !Sync` (tests/ui/once_lock_needs_sync.rs), but `Send` for `T: Send`.
+        assert_send::<sync::OnceLock<Cell<u8>>>();
+        assert_sync::<sync::LazyLock<Vec<u8>>>();
+        assert_send::<sync::LazyLock<Vec<u8>>>();
+        assert_unwind_safe::<sync::Once>();
+        assert_unwind_safe::<sync::OnceLock<Vec<u8>>>();
+        assert_unwind_safe::<sync::LazyLock<Vec<u8>>>();
     }
 
     #[test]
@@ -92,6 +115,31 @@ for_each_backend! {
     }
 }
 
+/// Compiles only for types whose shared references may cross `catch_unwind`.
+fn assert_unwind_safe<T: ?Sized + std::panic::RefUnwindSafe + std::panic::UnwindSafe>() {}
+
+mod context {
+    use super::*;
+
+    for_each_context_backend! {
+        // A `Mutex<()>`, the guard count and the holder's id.
+        const _: () = assert!(size_of::<sync::ReentrantMutex<()>>() == 8 + size_of::<usize>());
+
+        static REENTRANT: sync::ReentrantMutex<[u8; 3]> = sync::ReentrantMutex::new([7, 8, 9]);
+
+        #[test]
+        fn reentrant_mutex_layout_static_and_auto_traits() {
+            assert_eq!(size_of::<sync::ReentrantMutex<()>>(), 8 + size_of::<usize>());
+            assert_eq!(*REENTRANT.lock(), [7, 8, 9]);
+            assert!(!REENTRANT.is_locked());
+            // Like `Mutex`, shared for `T: Send` (one context at a time reads `T`).
+            assert_sync::<sync::ReentrantMutex<Cell<u32>>>();
+            assert_send::<sync::ReentrantMutex<Cell<u32>>>();
+            assert_sync::<sync::ReentrantMutexGuard<'static, u32>>();
+        }
+    }
+}
+
 // On hosted targets the crate-root names are the `futex` names, and they infer with no annotation.
 #[cfg(any(
     target_os = "linux",
@@ -109,10 +157,15 @@ fn root_names_are_the_futex_names() {
     let _: baresync::futex::Semaphore = baresync::Semaphore::new(1);
     let _: baresync::futex::BoundedSemaphore = baresync::BoundedSemaphore::new(1);
     let _: baresync::futex::Barrier = baresync::Barrier::new(1);
+    let _: baresync::futex::Once = baresync::Once::new();
+    let _: baresync::futex::OnceLock<u8> = baresync::OnceLock::new();
+    let _: &baresync::futex::LazyLock<u8> = &baresync::LazyLock::new(|| 1);
+    let _: baresync::futex::ReentrantMutex<u8> = baresync::ReentrantMutex::new(1);
     assert_eq!(*m.lock(), 0);
 }
 
 const _: () = assert!(size_of::<baresync::Mutex<()>>() == 4);
+const _: () = assert!(size_of::<baresync::Once>() == 4);
 
 #[test]
 fn error_types_are_send_sync_errors() {

@@ -113,6 +113,44 @@ fn icount_mutex_spin_crate(m: &spin::Mutex<u64>) {
 
 #[unsafe(no_mangle)]
 #[inline(never)]
+fn icount_mutex_reentrant_futex(m: &generic::ReentrantMutex<Cell<u64>, Futex>) {
+    let g = m.lock();
+    g.set(g.get() + 1);
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_mutex_reentrant_parking_lot(m: &parking_lot::ReentrantMutex<Cell<u64>>) {
+    let g = m.lock();
+    g.set(g.get() + 1);
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_once_lock_get_futex(c: &generic::OnceLock<u64, Futex>) -> u64 {
+    *c.get_or_init(|| 0)
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_once_lock_get_std(c: &std::sync::OnceLock<u64>) -> u64 {
+    *c.get_or_init(|| 0)
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_lazy_lock_futex(l: &generic::LazyLock<u64, fn() -> u64, Futex>) -> u64 {
+    **l
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_lazy_lock_std(l: &std::sync::LazyLock<u64>) -> u64 {
+    **l
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
 fn icount_notify_one_futex(c: &generic::Condvar<Futex>) {
     c.notify_one();
 }
@@ -362,6 +400,58 @@ const OPS: &[Op] = &[
         },
     },
     Op {
+        name: "mutex_reentrant_futex",
+        what: "baresync `ReentrantMutex` (`Futex`): lock, increment, unlock",
+        run: |n| {
+            let m = generic::ReentrantMutex::new(Cell::new(0));
+            repeat!(n, icount_mutex_reentrant_futex(black_box(&m)));
+        },
+    },
+    Op {
+        name: "mutex_reentrant_parking_lot",
+        what: "parking_lot `ReentrantMutex`: lock, increment, unlock",
+        run: |n| {
+            let m = parking_lot::ReentrantMutex::new(Cell::new(0));
+            repeat!(n, icount_mutex_reentrant_parking_lot(black_box(&m)));
+        },
+    },
+    Op {
+        name: "once_lock_get_futex",
+        what: "baresync `OnceLock::get_or_init`, already initialised",
+        run: |n| {
+            let c = generic::OnceLock::new();
+            c.set(1).unwrap();
+            repeat!(n, icount_once_lock_get_futex(black_box(&c)));
+        },
+    },
+    Op {
+        name: "once_lock_get_std",
+        what: "std `OnceLock::get_or_init`, already initialised",
+        run: |n| {
+            let c = std::sync::OnceLock::new();
+            c.set(1).unwrap();
+            repeat!(n, icount_once_lock_get_std(black_box(&c)));
+        },
+    },
+    Op {
+        name: "lazy_lock_futex",
+        what: "baresync `LazyLock` deref, already forced",
+        run: |n| {
+            let l = generic::LazyLock::<u64, fn() -> u64, Futex>::new(|| 1);
+            let _ = *l;
+            repeat!(n, icount_lazy_lock_futex(black_box(&l)));
+        },
+    },
+    Op {
+        name: "lazy_lock_std",
+        what: "std `LazyLock` deref, already forced",
+        run: |n| {
+            let l = std::sync::LazyLock::<u64>::new(|| 1);
+            let _ = *l;
+            repeat!(n, icount_lazy_lock_std(black_box(&l)));
+        },
+    },
+    Op {
         name: "notify_one_futex",
         what: "baresync `Condvar::notify_one`, nobody waiting",
         run: |n| {
@@ -576,6 +666,25 @@ fn sizes() {
     row("std `Mutex<()>`", || std::sync::Mutex::new(()));
     row("parking_lot `Mutex<()>`", || parking_lot::Mutex::new(()));
     row("spin `Mutex<()>`", || spin::Mutex::new(()));
+    row("baresync `ReentrantMutex<()>` (Futex)", || {
+        generic::ReentrantMutex::<(), Futex>::new(())
+    });
+    row("parking_lot `ReentrantMutex<()>`", || {
+        parking_lot::ReentrantMutex::new(())
+    });
+    row("baresync `Once`", generic::Once::<Futex>::new);
+    row("std `Once`", std::sync::Once::new);
+    row(
+        "baresync `OnceLock<u64>`",
+        generic::OnceLock::<u64, Futex>::new,
+    );
+    row("std `OnceLock<u64>`", std::sync::OnceLock::<u64>::new);
+    row("baresync `LazyLock<u64>`", || {
+        generic::LazyLock::<u64, fn() -> u64, Futex>::new(|| 0)
+    });
+    row("std `LazyLock<u64>`", || {
+        std::sync::LazyLock::<u64>::new(|| 0)
+    });
     row("baresync `Condvar`", generic::Condvar::<Futex>::new);
     row("std `Condvar`", std::sync::Condvar::new);
     row("parking_lot `Condvar`", parking_lot::Condvar::new);

@@ -9,10 +9,16 @@
 //! registration: the symbols are referenced from the blocking paths only. A binary that blocks
 //! without registering fails to link with `undefined symbol: _baresync_wait_1_0_wait` (see the
 //! README's troubleshooting section).
+//!
+//! A sixth function, the current context's id ([`ContextId`]), is registered only by binaries
+//! that lock a hook-backed `ReentrantMutex`: `set_wait_hook!(T, context = C)`. Its symbol,
+//! `_baresync_context_1_0_current`, is referenced only from the reentrant lock's locking paths,
+//! so a binary that never locks one (or only constructs one) links without it.
 
+use core::num::NonZeroUsize;
 use core::time::Duration;
 
-use super::{AtomicU32, Clock, Wait, WaitTimeout};
+use super::{AtomicU32, Clock, ContextId, Wait, WaitTimeout};
 
 unsafe extern "Rust" {
     fn _baresync_wait_1_0_wait(word: &AtomicU32, expected: u32);
@@ -20,6 +26,7 @@ unsafe extern "Rust" {
     fn _baresync_wait_1_0_wake_one(word: *const AtomicU32);
     fn _baresync_wait_1_0_wake_all(word: *const AtomicU32);
     fn _baresync_wait_1_0_now() -> Duration;
+    fn _baresync_context_1_0_current() -> NonZeroUsize;
 }
 
 /// The backend that forwards to the functions registered with [`set_wait_hook!`](crate::set_wait_hook).
@@ -128,6 +135,18 @@ impl WaitTimeout for Hook {
     }
 }
 
+// SAFETY: `_baresync_context_1_0_current` is defined by `set_wait_hook!(T, context = C)` as
+// `C::current()`, and `C: ContextId` is the registrant's promise of exactly this contract. (A
+// definition written by hand needs `#[unsafe(no_mangle)]`: the same promise, made unsafely.)
+unsafe impl ContextId for Hook {
+    #[inline]
+    fn current() -> NonZeroUsize {
+        // SAFETY: as in `Hook::wait`; a binary that reaches this call without registering a
+        // context fails to link with `undefined symbol: _baresync_context_1_0_current`.
+        unsafe { _baresync_context_1_0_current() }
+    }
+}
+
 /// Registers the wait backend behind [`wait::Hook`](crate::wait::Hook) for the whole binary.
 ///
 /// `$t` must implement [`WaitTimeout`](crate::wait::WaitTimeout) (and so [`Wait`](crate::wait::Wait)).
@@ -135,11 +154,38 @@ impl WaitTimeout for Hook {
 /// library: a second registration is a duplicate-symbol link error, a missing one an
 /// undefined-symbol error naming `_baresync_wait_1_0_wait`.
 ///
+/// `set_wait_hook!(T, context = C)` also registers `C`'s [`ContextId`](crate::wait::ContextId)
+/// (often `C` is `T`): which task runs, for `hook::ReentrantMutex`. Only a binary that locks a
+/// hook-backed reentrant lock needs it; without it, such a lock fails to link with
+/// `undefined symbol: _baresync_context_1_0_current`.
+///
 /// # Examples
 ///
-/// See [`wait::Hook`](crate::wait::Hook).
+/// See [`wait::Hook`](crate::wait::Hook). With a context:
+///
+/// ```
+/// use baresync::wait::Futex;
+///
+/// // The OS futex as the "RTOS", its thread ids as the task ids.
+/// baresync::set_wait_hook!(Futex, context = Futex);
+///
+/// static LOG: baresync::hook::ReentrantMutex<()> = baresync::hook::ReentrantMutex::new(());
+/// let outer = LOG.lock();
+/// let inner = LOG.lock(); // the same task: no deadlock
+/// drop((inner, outer));
+/// assert!(!LOG.is_locked());
+/// ```
 #[macro_export]
 macro_rules! set_wait_hook {
+    ($t:ty, context = $c:ty) => {
+        $crate::set_wait_hook!($t);
+        const _: () = {
+            #[unsafe(no_mangle)]
+            fn _baresync_context_1_0_current() -> ::core::num::NonZeroUsize {
+                <$c as $crate::wait::ContextId>::current()
+            }
+        };
+    };
     ($t:ty) => {
         const _: () = {
             #[unsafe(no_mangle)]

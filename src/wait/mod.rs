@@ -80,6 +80,7 @@
 //! ```
 
 mod clock;
+mod context;
 mod hook;
 mod limit;
 mod spin;
@@ -88,6 +89,7 @@ pub(crate) use clock::Deadline;
 #[cfg(feature = "std")]
 pub use clock::StdClock;
 pub use clock::{Clock, NoClock};
+pub use context::ContextId;
 pub use hook::{Hook, HookClock};
 pub(crate) use limit::{Forever, Limit, Poll};
 pub use spin::Spin;
@@ -250,14 +252,10 @@ cfg_handler_check! {
             /// Panics in handler mode (see `assert_can_block`).
             #[inline]
             pub(super) fn check() {
-                let ipsr: u32;
-                // SAFETY: reads IPSR (the active exception number, 0 in thread mode) into a
-                // register; no memory, stack or flags are touched.
-                unsafe {
-                    core::arch::asm!("mrs {}, IPSR", out(reg) ipsr, options(nomem, nostack, preserves_flags));
-                }
-                if ipsr & 0x1FF != 0 {
-                    blocked_in_handler(ipsr & 0x1FF);
+                // IPSR: the active exception number, 0 in thread mode.
+                let exception = super::wfi::exception_number();
+                if exception != 0 {
+                    blocked_in_handler(exception);
                 }
             }
 

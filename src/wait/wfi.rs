@@ -24,6 +24,9 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use super::{AtomicU32, Clock, Deadline, NoClock, Wait, WaitTimeout, assert_can_block};
+
+#[cfg(target_arch = "arm")]
+pub(super) use arch::exception_number;
 use crate::primitive::Ordering;
 
 /// The interrupt-aware backend for single-core bare metal: sleeps with `WFI` until an interrupt.
@@ -110,6 +113,19 @@ impl<C: Clock> WaitTimeout for Wfi<C> {
             sleep_while(word, expected);
         }
         true
+    }
+}
+
+/// On Cortex-M a context is thread mode or one exception handler (see `wait::ContextId`).
+// SAFETY: IPSR holds the active exception number, 0 in thread mode. On one core (`Wfi`'s scope)
+// without an RTOS, thread mode is one context; an exception cannot preempt itself, so while a
+// handler runs no other live context has its number. The id is that number plus one: never 0.
+#[cfg(target_arch = "arm")]
+unsafe impl<C> super::ContextId for Wfi<C> {
+    #[inline]
+    fn current() -> core::num::NonZeroUsize {
+        // The number has 9 bits: the addition cannot overflow.
+        core::num::NonZeroUsize::MIN.saturating_add(exception_number() as usize)
     }
 }
 
@@ -236,6 +252,15 @@ mod arch {
         // SAFETY: `cpsie i` only clears PRIMASK; the caller masked it and it was clear before.
         // No `nomem`: handlers that run now may write memory the caller reads next.
         unsafe { asm!("cpsie i", options(nostack, preserves_flags)) };
+    }
+
+    /// The active exception number (IPSR bits 0..9): 0 in thread mode.
+    #[inline(always)]
+    pub(crate) fn exception_number() -> u32 {
+        let ipsr: u32;
+        // SAFETY: reads IPSR into a register; no memory, stack or flags are touched.
+        unsafe { asm!("mrs {}, IPSR", out(reg) ipsr, options(nomem, nostack, preserves_flags)) };
+        ipsr & 0x1FF
     }
 
     /// Sleeps until an interrupt is pending (also when PRIMASK masks it).

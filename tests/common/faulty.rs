@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicU32 as StdAtomicU32, Ordering};
 use std::thread;
 use std::time::Duration;
 
-use baresync::wait::{AtomicU32, Futex, MonotonicClock, Wait, WaitTimeout};
+use baresync::wait::{AtomicU32, ContextId, Futex, MonotonicClock, Wait, WaitTimeout};
 
 thread_local! {
     static RNG: Cell<u32> = Cell::new(seed());
@@ -104,7 +104,14 @@ impl WaitTimeout for Faulty {
     }
 }
 
+// SAFETY: the OS thread id, as `Futex`'s (whose contract this forwards).
+unsafe impl ContextId for Faulty {
+    fn current() -> core::num::NonZeroUsize {
+        Futex::current()
+    }
+}
+
 /// Every primitive and queue bound to [`Faulty`].
 pub mod sync {
-    baresync::backend_aliases!(super::Faulty);
+    baresync::backend_aliases!(super::Faulty, context);
 }

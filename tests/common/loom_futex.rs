@@ -15,7 +15,7 @@
     reason = "each model file uses a different part of this module"
 )]
 
-use baresync::wait::{AtomicU32, Clock, Wait, WaitTimeout};
+use baresync::wait::{AtomicU32, Clock, ContextId, Wait, WaitTimeout};
 use loom::sync::{Condvar, Mutex};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -158,9 +158,29 @@ impl Wait for LoomFutex {
     }
 }
 
+// SAFETY: each loom thread of an execution has its own `ThreadId`, and its place in `SEEN` (plus
+// one) is fixed once seen: distinct for distinct threads, never 0. The list is std's (not loom's)
+// and only grows, so an id stays the same across executions, which loom runs one at a time.
+unsafe impl ContextId for LoomFutex {
+    fn current() -> core::num::NonZeroUsize {
+        static SEEN: std::sync::Mutex<Vec<loom::thread::ThreadId>> =
+            std::sync::Mutex::new(Vec::new());
+        let me = loom::thread::current().id();
+        let mut seen = SEEN.lock().unwrap();
+        let index = match seen.iter().position(|&id| id == me) {
+            Some(index) => index,
+            None => {
+                seen.push(me);
+                seen.len() - 1
+            }
+        };
+        core::num::NonZeroUsize::new(index + 1).unwrap()
+    }
+}
+
 /// Every primitive and queue bound to [`LoomFutex`].
 pub mod futex_sync {
-    baresync::backend_aliases!(super::LoomFutex);
+    baresync::backend_aliases!(super::LoomFutex, context);
 }
 
 /// Runs `f` under loom with at most `preemptions` preemptions per execution, unless

@@ -14,22 +14,33 @@ pub mod queue_contract;
 pub mod timing;
 
 /// Expands the test bodies once per backend, each in a module where `sync` names that backend's
-/// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...).
+/// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...): the backends of
+/// [`for_each_context_backend!`], and Spin.
 #[macro_export]
 macro_rules! for_each_backend {
+    ($($body:tt)*) => {
+        $crate::for_each_context_backend! { $($body)* }
+        mod spin {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use baresync::spin as sync;
+            $($body)*
+        }
+    };
+}
+
+/// As [`for_each_backend!`], for the backends that implement `wait::ContextId` (Futex, Hook,
+/// Faulty; not Spin, which cannot tell threads apart): alone, for the bodies that use
+/// `ReentrantMutex`.
+#[macro_export]
+macro_rules! for_each_context_backend {
     ($($body:tt)*) => {
         mod futex {
             #[allow(unused_imports)]
             use super::*;
             #[allow(unused_imports)]
             use baresync::futex as sync;
-            $($body)*
-        }
-        mod spin {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(unused_imports)]
-            use baresync::spin as sync;
             $($body)*
         }
         mod hook {

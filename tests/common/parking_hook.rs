@@ -1,10 +1,11 @@
 //! A test-only `wait::Hook` implementation: an address-keyed wait table over std's Mutex and
-//! Condvar, the way an RTOS without futexes keys its wait queues. Registered once per test binary.
+//! Condvar, the way an RTOS without futexes keys its wait queues, and a task id of its own (a
+//! thread-local's address). Registered once per test binary, with the context.
 
 use std::sync::{Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use baresync::wait::{AtomicU32, Clock, Wait, WaitTimeout};
+use baresync::wait::{AtomicU32, Clock, ContextId, Wait, WaitTimeout};
 use core::sync::atomic::Ordering;
 
 /// One bucket per hash of the address; collisions only cause spurious wake-ups.
@@ -73,4 +74,13 @@ impl WaitTimeout for ParkingHook {
     }
 }
 
-baresync::set_wait_hook!(ParkingHook);
+// SAFETY: a thread-local's address differs between live threads, is fixed for a thread's life
+// and is never 0.
+unsafe impl ContextId for ParkingHook {
+    fn current() -> core::num::NonZeroUsize {
+        std::thread_local!(static TASK: u8 = const { 0 });
+        TASK.with(|task| core::num::NonZeroUsize::new((task as *const u8).addr()).unwrap())
+    }
+}
+
+baresync::set_wait_hook!(ParkingHook, context = ParkingHook);

@@ -1,5 +1,6 @@
 //! The throughput mode: every queue workload and the contended mutex, contenders interleaved.
 
+use std::cell::Cell;
 use std::fmt::Write as _;
 use std::time::Duration;
 
@@ -7,7 +8,7 @@ use baresync::generic;
 use baresync::wait::{DefaultWait, Spin};
 use serde_json::{Value, json};
 
-use crate::common::locks::contended;
+use crate::common::locks::{contended, reentrant_uncontended};
 use crate::common::queue::{
     ParkingLotHeap, Pause, Shape, Snooze, SpinHint, array_queue_try, baresync_mpmc_blocking,
     baresync_mpmc_try, baresync_priority, baresync_spsc_blocking, baresync_spsc_try,
@@ -209,6 +210,7 @@ fn workloads(items: u64) -> Vec<Workload> {
         priority(1, items),
         priority(2, items),
         mutex(items),
+        reentrant(items),
     ]
 }
 
@@ -393,6 +395,26 @@ fn mutex(items: u64) -> Workload {
         setup: "2 threads, one per core; items are lock/unlock pairs, shared between the threads"
             .to_owned(),
         items: (items / THREADS).max(1) * THREADS,
+        contenders: list,
+    }
+}
+
+/// One thread, uncontended: lock, lock again (nested), increment, unlock twice.
+fn reentrant(items: u64) -> Workload {
+    let b = Style::Blocking;
+    let list = vec![
+        Contender::new("baresync", b, |n| {
+            reentrant_uncontended::<generic::ReentrantMutex<Cell<u64>, DefaultWait>>(n)
+        }),
+        Contender::new("parking_lot", b, |n| {
+            reentrant_uncontended::<parking_lot::ReentrantMutex<Cell<u64>>>(n)
+        }),
+    ];
+    Workload {
+        id: "reentrant_1t".to_owned(),
+        title: "ReentrantMutex, uncontended, nested `lock(); lock(); += 1`".to_owned(),
+        setup: "1 thread; items are outer-and-nested lock pairs".to_owned(),
+        items,
         contenders: list,
     }
 }

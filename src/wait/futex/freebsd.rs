@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use super::AtomicU32;
 
-pub(super) use super::shared::{Wake, now_from_clock_gettime as now, wait, wake_all, wake_one, yield_now};
+pub(super) use super::shared::{Wake, current_thread, now_from_clock_gettime as now, wait, wake_all, wake_one, yield_now};
 
 const UMTX_OP_WAIT_UINT_PRIVATE: c_int = 15;
 

@@ -1,5 +1,6 @@
 //! Linux and Android: the `futex` system call.
 
+use core::num::NonZeroUsize;
 use core::time::Duration;
 
 use super::AtomicU32;
@@ -68,6 +69,38 @@ pub(super) fn yield_now() {
     unsafe { libc::sched_yield() };
 }
 
+/// The calling thread's thread pointer, read inline: the address of its thread control block,
+/// which the TLS ABI makes distinct for every live thread (each has its own block) and never 0.
+/// On x86-64 the ABI stores that address at `%fs:0` (the block's self-pointer, what compilers
+/// read for initial-exec TLS); on AArch64 it is `TPIDR_EL0`. The same value as `pthread_self()`
+/// on glibc, without the call.
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+#[inline]
+pub(super) fn current_thread() -> NonZeroUsize {
+    let tp: usize;
+    // SAFETY: reads the thread pointer into a register (the ABI guarantees `%fs:0` is mapped and
+    // holds it); no stack or flags are touched, and it never changes for the calling thread.
+    unsafe {
+        #[cfg(target_arch = "x86_64")]
+        core::arch::asm!("mov {}, qword ptr fs:[0]", out(reg) tp, options(nostack, readonly, preserves_flags, pure));
+        #[cfg(target_arch = "aarch64")]
+        core::arch::asm!("mrs {}, tpidr_el0", out(reg) tp, options(nomem, nostack, preserves_flags, pure));
+    }
+    // Never 0 (a pointer); the fallback keeps the call free of panics.
+    NonZeroUsize::new(tp).unwrap_or(NonZeroUsize::MAX)
+}
+
+/// The calling thread's `pthread_self()`: the address of its control block, so distinct for
+/// every live thread, and never 0. (Miri and the other architectures.)
+#[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+#[inline]
+pub(super) fn current_thread() -> NonZeroUsize {
+    // SAFETY: `pthread_self` takes no arguments and cannot fail.
+    let id = unsafe { libc::pthread_self() } as usize;
+    // Never 0 (a pointer); the fallback keeps the call free of panics.
+    NonZeroUsize::new(id).unwrap_or(NonZeroUsize::MAX)
+}
+
 pub(super) fn now() -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid out-pointer; CLOCK_MONOTONIC always exists on Linux.
@@ -93,5 +126,28 @@ pub(super) fn wait_for(word: &AtomicU32, expected: u32, timeout: Duration) -> Wa
         libc::ETIMEDOUT => Wake::TimedOut,
         libc::EINTR => Wake::Interrupted,
         _ => Wake::Returned, // EAGAIN: the word had already changed.
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    /// The thread pointer read inline is the thread's `pthread_self()` (glibc and musl both
+    /// return the control block's address), and differs between live threads.
+    #[test]
+    fn current_thread_is_pthread_self_and_distinct_per_thread() {
+        // SAFETY: `pthread_self` takes no arguments and cannot fail.
+        let me = unsafe { libc::pthread_self() } as usize;
+        assert_eq!(super::current_thread().get(), me);
+        let other = std::thread::spawn(|| {
+            // SAFETY: as above.
+            let id = unsafe { libc::pthread_self() } as usize;
+            (super::current_thread().get(), id)
+        })
+        .join()
+        .unwrap();
+        assert_eq!(other.0, other.1);
+        assert_ne!(other.0, me);
     }
 }

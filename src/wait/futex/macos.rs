@@ -5,7 +5,7 @@ use core::time::Duration;
 
 use super::AtomicU32;
 
-pub(super) use super::shared::{Wake, now_from_clock_gettime as now, wait, wake_all, wake_one, yield_now};
+pub(super) use super::shared::{Wake, current_thread, now_from_clock_gettime as now, wait, wake_all, wake_one, yield_now};
 
 const UL_COMPARE_AND_WAIT: u32 = 1;
 const ULF_NO_ERRNO: u32 = 0x0100_0000;

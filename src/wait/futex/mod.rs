@@ -12,9 +12,10 @@
 //! Every timed wait loops against an absolute deadline on the monotonic clock, so interrupted
 //! calls (EINTR) and early returns never shorten or lengthen the total wait.
 
+use core::num::NonZeroUsize;
 use core::time::Duration;
 
-use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout};
+use super::{AtomicU32, Clock, ContextId, Deadline, Wait, WaitTimeout};
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod shared;
@@ -122,6 +123,16 @@ impl Wait for Futex {
     fn heavy_fence() {
         #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
         membarrier::heavy_fence();
+    }
+}
+
+// SAFETY: `os::current_thread` is the OS's handle of the calling thread (`pthread_self` or
+// its value read inline as the thread pointer, `GetCurrentThreadId`): distinct for every live thread of the process, fixed for a thread's
+// life, never 0. The OS may reuse it once the thread has exited, which `ContextId` allows.
+unsafe impl ContextId for Futex {
+    #[inline]
+    fn current() -> NonZeroUsize {
+        os::current_thread()
     }
 }
 

@@ -53,6 +53,27 @@ pub(super) fn yield_now() {
     unsafe { windows_sys::Win32::System::Threading::SwitchToThread() };
 }
 
+/// The calling thread's `pthread_self()`: a pointer to its control block, so distinct for every
+/// live thread, and never null.
+#[cfg(not(windows))]
+#[inline]
+pub(super) fn current_thread() -> core::num::NonZeroUsize {
+    // SAFETY: `pthread_self` takes no arguments and cannot fail.
+    let id = unsafe { libc::pthread_self() }.addr();
+    // Never 0 (a pointer); the fallback keeps the call free of panics.
+    core::num::NonZeroUsize::new(id).unwrap_or(core::num::NonZeroUsize::MAX)
+}
+
+/// The calling thread's `GetCurrentThreadId()`: unique among running threads, never 0.
+#[cfg(windows)]
+#[inline]
+pub(super) fn current_thread() -> core::num::NonZeroUsize {
+    // SAFETY: `GetCurrentThreadId` takes no arguments and cannot fail.
+    let id = unsafe { windows_sys::Win32::System::Threading::GetCurrentThreadId() } as usize;
+    // Never 0 for a user thread; the fallback keeps the call free of panics.
+    core::num::NonZeroUsize::new(id).unwrap_or(core::num::NonZeroUsize::MAX)
+}
+
 #[cfg(not(windows))]
 pub(super) fn now_from_clock_gettime() -> core::time::Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };

@@ -12,7 +12,7 @@ use windows_sys::Win32::System::Threading::{
 
 use super::AtomicU32;
 
-pub(super) use super::shared::{Wake, yield_now};
+pub(super) use super::shared::{Wake, current_thread, yield_now};
 
 /// One `WaitOnAddress` of `millis` (or `INFINITE`); returns whether it timed out.
 fn wait_on_address(word: &AtomicU32, expected: u32, millis: u32) -> bool {
