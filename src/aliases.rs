@@ -46,5 +46,33 @@ macro_rules! backend_aliases {
         pub type PriorityQueue<T, const N: usize> = $crate::generic::PriorityQueue<T, N, $w>;
         #[doc = concat!("A last-in first-out queue of `N` items (Python's `LifoQueue`) on the `", stringify!($w), "` backend.")]
         pub type LifoQueue<T, const N: usize> = $crate::generic::LifoQueue<T, N, $w>;
+        #[doc = concat!("A writer-preferring reader-writer lock on the `", stringify!($w), "` backend; the generic form is `baresync::generic::RwLock`.")]
+        pub type RwLock<T> = $crate::generic::RwLock<T, $w>;
+        #[doc = concat!("The read guard of [`RwLock`] on the `", stringify!($w), "` backend.")]
+        pub type RwLockReadGuard<'a, T> = $crate::generic::RwLockReadGuard<'a, T, $w>;
+        #[doc = concat!("The write guard of [`RwLock`] on the `", stringify!($w), "` backend.")]
+        pub type RwLockWriteGuard<'a, T> = $crate::generic::RwLockWriteGuard<'a, T, $w>;
+        $crate::__lock_api_aliases!($w);
     };
+}
+
+/// The `lock_api` names of [`backend_aliases!`]; empty without the feature. A separate macro
+/// because a `#[cfg(feature = ...)]` inside `backend_aliases!`'s expansion would be evaluated
+/// against the features of the crate that invokes it, not this crate's.
+#[cfg(feature = "lock_api")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lock_api_aliases {
+    ($w:ty) => {
+        #[doc = concat!("The raw reader-writer lock for `lock_api::RwLock`, on the `", stringify!($w), "` backend (feature `lock_api`).")]
+        pub type RawRwLock = $crate::raw::RawRwLock<$w>;
+    };
+}
+
+/// The `lock_api` names of [`backend_aliases!`]: none without the feature.
+#[cfg(not(feature = "lock_api"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __lock_api_aliases {
+    ($w:ty) => {};
 }

@@ -16,10 +16,13 @@ mod barrier;
 mod condvar;
 mod event;
 mod mutex;
+mod rwlock;
 mod semaphore;
 
 pub mod generic;
 pub mod queue;
+#[cfg(feature = "lock_api")]
+pub mod raw;
 
 #[macro_use]
 mod aliases;
