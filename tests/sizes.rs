@@ -1,5 +1,6 @@
 //! Compile-time layout and auto-trait checks on every backend: the four-byte primitives, a
-//! barrier of at most eight, `const` construction in `static`s, and `Send`/`Sync`.
+//! barrier and a reader-writer lock of at most eight, `const` construction in `static`s, and
+//! `Send`/`Sync`.
 
 mod common;
 
@@ -18,6 +19,8 @@ for_each_backend! {
     const _: () = assert!(size_of::<sync::Event>() == 4);
     const _: () = assert!(size_of::<sync::Semaphore>() == 4);
     const _: () = assert!(size_of::<sync::Barrier>() <= 8);
+    const _: () = assert!(size_of::<sync::RwLock<()>>() == 8);
+    const _: () = assert!(size_of::<sync::RwLock<u32>>() == 12);
 
     // Every primitive is `const`-constructible into a `static`, with no lazy initialiser.
     static MUTEX: sync::Mutex<[u8; 3]> = sync::Mutex::new([1, 2, 3]);
@@ -26,6 +29,7 @@ for_each_backend! {
     static SEMAPHORE: sync::Semaphore = sync::Semaphore::new(2);
     static BOUNDED: sync::BoundedSemaphore = sync::BoundedSemaphore::new(2);
     static BARRIER: sync::Barrier = sync::Barrier::new(1);
+    static RWLOCK: sync::RwLock<[u8; 3]> = sync::RwLock::new([4, 5, 6]);
 
     #[test]
     fn sizes_at_run_time() {
@@ -35,6 +39,7 @@ for_each_backend! {
         assert_eq!(size_of::<sync::Event>(), 4, "Event");
         assert_eq!(size_of::<sync::Semaphore>(), 4, "Semaphore");
         assert!(size_of::<sync::Barrier>() <= 8, "Barrier");
+        assert_eq!(size_of::<sync::RwLock<()>>(), 8, "RwLock<()>");
     }
 
     #[test]
@@ -47,6 +52,8 @@ for_each_backend! {
         assert_eq!(BOUNDED.available_permits(), 2);
         assert_eq!(BARRIER.parties(), 1);
         assert!(BARRIER.wait().is_leader());
+        assert_eq!(*RWLOCK.read(), [4, 5, 6]);
+        assert!(!RWLOCK.is_locked());
     }
 
     #[test]
@@ -67,6 +74,12 @@ for_each_backend! {
         assert_send::<sync::BoundedSemaphore>();
         assert_sync::<sync::Barrier>();
         assert_send::<sync::Barrier>();
+        // `RwLock<T>` is shared by readers on several threads: it needs `T: Send + Sync`.
+        assert_sync::<sync::RwLock<u32>>();
+        assert_send::<sync::RwLock<Cell<u32>>>();
+        assert_sync::<sync::RwLock<[u8]>>();
+        assert_sync::<sync::RwLockReadGuard<'static, u32>>();
+        assert_sync::<sync::RwLockWriteGuard<'static, u32>>();
     }
 
     #[test]
@@ -104,10 +117,12 @@ fn root_names_are_the_futex_names() {
     let _: baresync::futex::Semaphore = baresync::Semaphore::new(1);
     let _: baresync::futex::BoundedSemaphore = baresync::BoundedSemaphore::new(1);
     let _: baresync::futex::Barrier = baresync::Barrier::new(1);
+    let _: baresync::futex::RwLock<u8> = baresync::RwLock::new(0);
     assert_eq!(*m.lock(), 0);
 }
 
 const _: () = assert!(size_of::<baresync::Mutex<()>>() == 4);
+const _: () = assert!(size_of::<baresync::RwLock<()>>() == 8);
 
 #[test]
 fn error_types_are_send_sync_errors() {
