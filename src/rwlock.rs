@@ -553,12 +553,12 @@ impl<W: WaitTimeout> RwLockState<W> {
 ///
 /// | | `baresync::RwLock` | `std::sync::RwLock` | Python |
 /// | --- | --- | --- | --- |
-/// | read, write | `read()`, `write()` return the guard | return a `LockResult` (poisoning) | no reader-writer lock in `threading`: a `Condition` and a reader count, by hand |
-/// | non-blocking | `try_read()`, `try_write()` → `Option` | → `TryLockResult` | `acquire(blocking=False)` on the hand-made lock |
-/// | timed | `read_timeout`, `write_timeout` (backends with a clock) | none | `acquire(timeout=...)` |
-/// | who goes first | writers, on every backend | up to the OS (writers, on the futex platforms) | whatever the recipe says |
+/// | read, write | `read()`, `write()` return the guard | return a `LockResult` (poisoning) | `threading` has none: a `Condition` and a reader count, by hand |
+/// | non-blocking | `try_read()`, `try_write()` → `Option` | → `TryLockResult` | `acquire(blocking=False)` in the hand-made lock |
+/// | timed | `read_timeout`, `write_timeout` (backends with a clock) | none | `acquire(timeout=...)` in the hand-made lock |
+/// | who goes first | a waiting writer, on every backend | up to the platform (writers, on the futex platforms) | whatever the recipe does (readers, in the common one) |
 /// | downgrade | `RwLockWriteGuard::downgrade` | `RwLockWriteGuard::downgrade` | none |
-/// | size | 8 bytes + `T` | 8 bytes + poison flag + `T` on Linux | an object |
+/// | size of `RwLock<()>` | 8 bytes | 12 bytes on Linux (two words and the poison flag) | an object |
 ///
 /// # Limits
 ///
