@@ -8,7 +8,7 @@ mod common;
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Barrier;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -468,41 +468,12 @@ for_each_backend! {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Writer preference, deterministically: a backend that counts the callers inside its `wait`, so
+// Writer preference, deterministically: on a backend that counts the callers inside its `wait`,
 // the test acts only once the writer, then the reader, really sleep.
-
-mod watched {
-    use super::*;
-    use baresync::wait::{AtomicU32 as WaitWord, Futex, Wait};
-
-    /// Callers inside `Watched::wait` right now.
-    pub static SLEEPING: AtomicU32 = AtomicU32::new(0);
-
-    /// The futex backend, counting its sleepers.
-    pub struct Watched;
-
-    impl Wait for Watched {
-        fn wait(word: &WaitWord, expected: u32) {
-            SLEEPING.fetch_add(1, Ordering::SeqCst);
-            Futex::wait(word, expected);
-            SLEEPING.fetch_sub(1, Ordering::SeqCst);
-        }
-        fn wake_one(word: *const WaitWord) {
-            Futex::wake_one(word);
-        }
-        fn wake_all(word: *const WaitWord) {
-            Futex::wake_all(word);
-        }
-    }
-
-    pub mod sync {
-        baresync::backend_aliases!(super::Watched);
-    }
-}
 
 #[test]
 fn a_sleeping_writer_goes_before_a_sleeping_reader() {
-    use watched::{SLEEPING, sync};
+    use common::watched::{SLEEPING, sync};
     let _dog = watchdog("a_sleeping_writer_goes_before_a_sleeping_reader");
     let lock = sync::RwLock::new(0);
     let held = lock.read();

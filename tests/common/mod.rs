@@ -1,5 +1,5 @@
-//! Shared by every host test binary: the test-only wait hook, the fault-injecting backend, timing
-//! and item helpers, and the macro that runs each test body once per backend (Futex, Spin, Hook,
+//! Shared by every host test binary: the test-only wait hook, the fault-injecting backend, the
+//! sleeper-counting backend, timing and item helpers, and the macro that runs each test body once per backend (Futex, Spin, Hook,
 //! Faulty).
 
 #![allow(
@@ -11,6 +11,7 @@ pub mod faulty;
 pub mod items;
 pub mod parking_hook;
 pub mod timing;
+pub mod watched;
 
 /// Expands the test bodies once per backend, each in a module where `sync` names that backend's
 /// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...).
