@@ -17,7 +17,7 @@
 //! | bits | meaning |
 //! | --- | --- |
 //! | 0..16 (`SLEEPERS`) | writers asleep on this word, or about to sleep: each counts itself before it sleeps and uncounts itself when it wakes |
-//! | 16..32 | wake sequence: bumped by every look for a writer to wake, so that a writer about to sleep finds the word changed |
+//! | 16..32 | wake sequence: bumped each time someone looks for a writer to wake, so that a writer about to sleep finds the word changed |
 //!
 //! The exact count is what std's futex `RwLock` learns from the return value of `FUTEX_WAKE`,
 //! which the [`Wait`] contract does not report: it tells whoever frees the lock whether a writer
@@ -562,7 +562,7 @@ impl<W: WaitTimeout> RwLockState<W> {
 ///
 /// # Limits
 ///
-/// At most 2^30 - 2 read guards at once and 65,535 writers blocked at once; going past either
+/// At most 2^30 - 2 read guards at once and 65,535 writers asleep at once; going past either
 /// panics (never a silent wrap).
 ///
 /// # Interrupt safety
