@@ -874,6 +874,21 @@ impl<T: ?Sized + fmt::Debug, W: Wait> fmt::Debug for RwLock<T, W> {
 ///
 /// Not `Send`, as [`MutexGuard`](crate::generic::MutexGuard): a lock is released by the context
 /// that took it.
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{RwLock, RwLockReadGuard};
+///
+/// static NAMES: RwLock<[&str; 2]> = RwLock::new(["ada", "grace"]);
+///
+/// let first: RwLockReadGuard<'_, [&str; 2]> = NAMES.read();
+/// let second = NAMES.read(); // readers share the lock
+/// assert_eq!(first[0], second[0]);
+/// assert!(NAMES.try_write().is_none());
+/// drop((first, second));
+/// assert!(NAMES.try_write().is_some());
+/// ```
 #[must_use = "the read lock is released as soon as the guard is dropped"]
 pub struct RwLockReadGuard<'a, T: ?Sized, W: Wait> {
     lock: &'a RwLock<T, W>,
@@ -929,6 +944,20 @@ impl<T: ?Sized + fmt::Display, W: Wait> fmt::Display for RwLockReadGuard<'_, T, 
 /// Exclusive access to an [`RwLock`]'s value; releases the write lock on drop.
 ///
 /// Not `Send`, as [`MutexGuard`](crate::generic::MutexGuard).
+///
+/// # Examples
+///
+/// ```
+/// use baresync::{RwLock, RwLockWriteGuard};
+///
+/// static LOG: RwLock<Vec<u32>> = RwLock::new(Vec::new());
+///
+/// let mut log: RwLockWriteGuard<'_, Vec<u32>> = LOG.write();
+/// log.push(1);
+/// assert!(LOG.try_read().is_none(), "held by `log`");
+/// drop(log);
+/// assert_eq!(*LOG.read(), [1]);
+/// ```
 #[must_use = "the write lock is released as soon as the guard is dropped"]
 pub struct RwLockWriteGuard<'a, T: ?Sized, W: Wait> {
     lock: &'a RwLock<T, W>,
