@@ -44,6 +44,8 @@ HARNESS_GOALS = [
     ("PriorityQueue, 1p1c", "priority_1p1c", "baresync", ["parking_lot_heap"], 1.0),
     ("PriorityQueue, 2p2c", "priority_2p2c", "baresync", ["parking_lot_heap"], 1.0),
     ("Mutex, 2 threads on 2 cores (Futex)", "mutex_2t", "baresync", ["parking_lot"], 1.0),
+    ("RwLock, read-mostly, 8 threads on 2 cores (Futex)", "rwlock_read_mostly_8t", "baresync",
+     ["parking_lot", "spin"], 1.0),
 ]
 
 # The goals judged by the criterion suites (one loop style each):

@@ -8,8 +8,8 @@
 #   under a minute (25 s on 2 vCPUs; valgrind's start-up dominates: two runs per operation)
 # Prints two Markdown tables and writes them to <target>/icount.md, where perf/bench_report.py
 # picks them up for BENCHMARKS.md. A row's "net" subtracts the matching baseline (`increment`
-# for the mutex rows, which increment a counter under the lock; `empty`, a bare call and
-# return, for the others).
+# for the mutex and `rwlock_write` rows, which increment a counter under the lock; `empty`, a bare
+# call and return, for the others).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -61,7 +61,7 @@ tables() {
     while IFS=$'\t' read -r name what; do
         case $name in
             empty | increment) base="" ;;
-            mutex_*) base=${count[increment]} ;;
+            mutex_* | rwlock_write_*) base=${count[increment]} ;;
             *) base=${count[empty]} ;;
         esac
         net=${base:+$(python3 -c "print(f'{${count[$name]} - $base:.1f}'.rstrip('0').rstrip('.'))")}

@@ -65,6 +65,12 @@ macro_rules! backend_aliases {
         pub type OnceLock<T> = $crate::generic::OnceLock<T, $w>;
         #[doc = concat!("A value initialised on first use (std's `LazyLock`), on the `", stringify!($w), "` backend.")]
         pub type LazyLock<T, F = fn() -> T> = $crate::generic::LazyLock<T, F, $w>;
+        #[doc = concat!("A writer-preferring reader-writer lock on the `", stringify!($w), "` backend; the generic form is `baresync::generic::RwLock`.")]
+        pub type RwLock<T> = $crate::generic::RwLock<T, $w>;
+        #[doc = concat!("The read guard of [`RwLock`] on the `", stringify!($w), "` backend.")]
+        pub type RwLockReadGuard<'a, T> = $crate::generic::RwLockReadGuard<'a, T, $w>;
+        #[doc = concat!("The write guard of [`RwLock`] on the `", stringify!($w), "` backend.")]
+        pub type RwLockWriteGuard<'a, T> = $crate::generic::RwLockWriteGuard<'a, T, $w>;
         $crate::__lock_api_aliases!($w);
     };
 }
@@ -78,6 +84,8 @@ macro_rules! __lock_api_aliases {
     ($w:ty) => {
         #[doc = concat!("The lock of [`Mutex`] for `lock_api` (`lock_api::Mutex<RawMutex, T>`), on the `", stringify!($w), "` backend.")]
         pub type RawMutex = $crate::raw::RawMutex<$w>;
+        #[doc = concat!("The raw reader-writer lock for `lock_api::RwLock`, on the `", stringify!($w), "` backend.")]
+        pub type RawRwLock = $crate::raw::RawRwLock<$w>;
     };
 }
 

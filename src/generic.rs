@@ -14,4 +14,5 @@ pub use crate::queue::mpmc::MpmcQueue;
 pub use crate::queue::priority::PriorityQueue;
 pub use crate::queue::spsc::{Consumer, Producer, SpscQueue};
 pub use crate::reentrant_mutex::{ReentrantMutex, ReentrantMutexGuard};
+pub use crate::rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use crate::semaphore::{BoundedSemaphore, Semaphore, SemaphorePermit};

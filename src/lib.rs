@@ -18,6 +18,7 @@ mod event;
 mod mutex;
 mod once;
 mod reentrant_mutex;
+mod rwlock;
 mod semaphore;
 
 pub mod generic;

@@ -7,42 +7,13 @@
 
 use std::cmp::Ordering as CmpOrdering;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use baresync::wait::{AtomicU32 as WaitWord, Futex, MonotonicClock, Wait, WaitTimeout};
+mod common;
 
-/// Callers inside `Watched::wait` right now.
-static SLEEPING: AtomicU32 = AtomicU32::new(0);
-
-/// The futex backend, counting its sleepers.
-struct Watched;
-
-impl Wait for Watched {
-    fn wait(word: &WaitWord, expected: u32) {
-        SLEEPING.fetch_add(1, Ordering::SeqCst);
-        Futex::wait(word, expected);
-        SLEEPING.fetch_sub(1, Ordering::SeqCst);
-    }
-    fn wake_one(word: *const WaitWord) {
-        Futex::wake_one(word);
-    }
-    fn wake_all(word: *const WaitWord) {
-        Futex::wake_all(word);
-    }
-}
-
-impl WaitTimeout for Watched {
-    type Clock = MonotonicClock;
-    fn wait_timeout(word: &WaitWord, expected: u32, timeout: Duration) -> bool {
-        Futex::wait_timeout(word, expected, timeout)
-    }
-}
-
-mod watched {
-    baresync::backend_aliases!(super::Watched);
-}
+use common::watched::{SLEEPING, sync as watched};
 
 /// Comparisons left before `Touchy::cmp` panics (`usize::MAX`: never).
 static CMP_BUDGET: AtomicUsize = AtomicUsize::new(usize::MAX);

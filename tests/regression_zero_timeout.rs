@@ -100,6 +100,30 @@ fn a_zero_timeout_never_pauses_sleeps_reads_the_clock_or_leaves_a_wake_owed() {
     drop(guard);
     assert_eq!(counts(), NOTHING, "Mutex::lock_timeout(ZERO)");
 
+    // RwLock: write-held, then read-held, by another thread; their unlocks wake nobody.
+    let rw = counting::RwLock::new(());
+    let writer = rw.write();
+    thread::scope(|s| {
+        s.spawn(|| {
+            assert!(rw.read_timeout(Duration::ZERO).is_none());
+            assert!(rw.write_timeout(Duration::ZERO).is_none());
+        });
+    });
+    drop(writer);
+    let reader = rw.read();
+    thread::scope(|s| {
+        s.spawn(|| {
+            assert!(rw.write_timeout(Duration::ZERO).is_none());
+            assert!(rw.read_timeout(Duration::ZERO).is_some());
+        });
+    });
+    drop(reader);
+    assert_eq!(
+        counts(),
+        NOTHING,
+        "RwLock::read_timeout/write_timeout(ZERO)"
+    );
+
     let e = counting::Event::new();
     assert!(!e.wait_timeout(Duration::ZERO));
     e.set();

@@ -1,6 +1,6 @@
 //! Compile-time layout and auto-trait checks on every backend: the four-byte primitives (`Once`
-//! too), a barrier of two words and a function pointer, `OnceLock` a `Once` plus the value,
-//! `const` construction in `static`s, and `Send`/`Sync`.
+//! too), a barrier of two words and a function pointer, a reader-writer lock of eight bytes,
+//! `OnceLock` a `Once` plus the value, `const` construction in `static`s, and `Send`/`Sync`.
 
 mod common;
 
@@ -24,6 +24,8 @@ for_each_backend! {
     const _: () = assert!(size_of::<sync::OnceLock<()>>() == 4);
     const _: () = assert!(size_of::<sync::OnceLock<u32>>() == 8);
     const _: () = assert!(size_of::<sync::OnceLock<u64>>() == 16);
+    const _: () = assert!(size_of::<sync::RwLock<()>>() == 8);
+    const _: () = assert!(size_of::<sync::RwLock<u32>>() == 12);
 
     // Every primitive is `const`-constructible into a `static`, with no lazy initialiser.
     static MUTEX: sync::Mutex<[u8; 3]> = sync::Mutex::new([1, 2, 3]);
@@ -36,6 +38,7 @@ for_each_backend! {
     static ONCE: sync::Once = sync::Once::new();
     static ONCE_LOCK: sync::OnceLock<[u8; 3]> = sync::OnceLock::new();
     static LAZY: sync::LazyLock<[u8; 3]> = sync::LazyLock::new(|| [4, 5, 6]);
+    static RWLOCK: sync::RwLock<[u8; 3]> = sync::RwLock::new([4, 5, 6]);
 
     #[test]
     fn sizes_at_run_time() {
@@ -47,6 +50,7 @@ for_each_backend! {
         assert_eq!(size_of::<sync::Barrier>(), 8 + size_of::<fn()>(), "Barrier");
         assert_eq!(size_of::<sync::Once>(), 4, "Once");
         assert_eq!(size_of::<sync::OnceLock<u32>>(), 8, "OnceLock<u32>");
+        assert_eq!(size_of::<sync::RwLock<()>>(), 8, "RwLock<()>");
     }
 
     #[test]
@@ -64,6 +68,8 @@ for_each_backend! {
         assert!(!ONCE.is_completed());
         assert_eq!(ONCE_LOCK.get(), None);
         assert_eq!(*LAZY, [4, 5, 6]);
+        assert_eq!(*RWLOCK.read(), [4, 5, 6]);
+        assert!(!RWLOCK.is_locked());
     }
 
     #[test]
@@ -95,6 +101,12 @@ for_each_backend! {
         assert_unwind_safe::<sync::Once>();
         assert_unwind_safe::<sync::OnceLock<Vec<u8>>>();
         assert_unwind_safe::<sync::LazyLock<Vec<u8>>>();
+        // `RwLock<T>` is shared by readers on several threads: it needs `T: Send + Sync`.
+        assert_sync::<sync::RwLock<u32>>();
+        assert_send::<sync::RwLock<Cell<u32>>>();
+        assert_sync::<sync::RwLock<[u8]>>();
+        assert_sync::<sync::RwLockReadGuard<'static, u32>>();
+        assert_sync::<sync::RwLockWriteGuard<'static, u32>>();
     }
 
     #[test]
@@ -161,11 +173,13 @@ fn root_names_are_the_futex_names() {
     let _: baresync::futex::OnceLock<u8> = baresync::OnceLock::new();
     let _: &baresync::futex::LazyLock<u8> = &baresync::LazyLock::new(|| 1);
     let _: baresync::futex::ReentrantMutex<u8> = baresync::ReentrantMutex::new(1);
+    let _: baresync::futex::RwLock<u8> = baresync::RwLock::new(0);
     assert_eq!(*m.lock(), 0);
 }
 
 const _: () = assert!(size_of::<baresync::Mutex<()>>() == 4);
 const _: () = assert!(size_of::<baresync::Once>() == 4);
+const _: () = assert!(size_of::<baresync::RwLock<()>>() == 8);
 
 #[test]
 fn error_types_are_send_sync_errors() {

@@ -151,6 +151,66 @@ fn icount_lazy_lock_std(l: &std::sync::LazyLock<u64>) -> u64 {
 
 #[unsafe(no_mangle)]
 #[inline(never)]
+fn icount_rwlock_read_futex(l: &generic::RwLock<u64, Futex>) -> u64 {
+    *l.read()
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_read_spin(l: &generic::RwLock<u64, Spin>) -> u64 {
+    *l.read()
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_read_std(l: &std::sync::RwLock<u64>) -> u64 {
+    *l.read().unwrap()
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_read_parking_lot(l: &parking_lot::RwLock<u64>) -> u64 {
+    *l.read()
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_read_spin_crate(l: &spin::RwLock<u64>) -> u64 {
+    *l.read()
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_write_futex(l: &generic::RwLock<u64, Futex>) {
+    *l.write() += 1;
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_write_spin(l: &generic::RwLock<u64, Spin>) {
+    *l.write() += 1;
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_write_std(l: &std::sync::RwLock<u64>) {
+    *l.write().unwrap() += 1;
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_write_parking_lot(l: &parking_lot::RwLock<u64>) {
+    *l.write() += 1;
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
+fn icount_rwlock_write_spin_crate(l: &spin::RwLock<u64>) {
+    *l.write() += 1;
+}
+
+#[unsafe(no_mangle)]
+#[inline(never)]
 fn icount_notify_one_futex(c: &generic::Condvar<Futex>) {
     c.notify_one();
 }
@@ -452,6 +512,86 @@ const OPS: &[Op] = &[
         },
     },
     Op {
+        name: "rwlock_read_futex",
+        what: "baresync `RwLock` (`Futex`): read lock, read, unlock",
+        run: |n| {
+            let l = generic::RwLock::new(0);
+            repeat!(n, icount_rwlock_read_futex(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_read_spin",
+        what: "baresync `RwLock` (`Spin`): read lock, read, unlock",
+        run: |n| {
+            let l = generic::RwLock::new(0);
+            repeat!(n, icount_rwlock_read_spin(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_read_std",
+        what: "std `RwLock`: read lock, read, unlock",
+        run: |n| {
+            let l = std::sync::RwLock::new(0);
+            repeat!(n, icount_rwlock_read_std(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_read_parking_lot",
+        what: "parking_lot `RwLock`: read lock, read, unlock",
+        run: |n| {
+            let l = parking_lot::RwLock::new(0);
+            repeat!(n, icount_rwlock_read_parking_lot(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_read_spin_crate",
+        what: "spin `RwLock`: read lock, read, unlock",
+        run: |n| {
+            let l = spin::RwLock::new(0);
+            repeat!(n, icount_rwlock_read_spin_crate(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_write_futex",
+        what: "baresync `RwLock` (`Futex`): write lock, increment, unlock",
+        run: |n| {
+            let l = generic::RwLock::new(0);
+            repeat!(n, icount_rwlock_write_futex(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_write_spin",
+        what: "baresync `RwLock` (`Spin`): write lock, increment, unlock",
+        run: |n| {
+            let l = generic::RwLock::new(0);
+            repeat!(n, icount_rwlock_write_spin(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_write_std",
+        what: "std `RwLock`: write lock, increment, unlock",
+        run: |n| {
+            let l = std::sync::RwLock::new(0);
+            repeat!(n, icount_rwlock_write_std(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_write_parking_lot",
+        what: "parking_lot `RwLock`: write lock, increment, unlock",
+        run: |n| {
+            let l = parking_lot::RwLock::new(0);
+            repeat!(n, icount_rwlock_write_parking_lot(black_box(&l)));
+        },
+    },
+    Op {
+        name: "rwlock_write_spin_crate",
+        what: "spin `RwLock`: write lock, increment, unlock",
+        run: |n| {
+            let l = spin::RwLock::new(0);
+            repeat!(n, icount_rwlock_write_spin_crate(black_box(&l)));
+        },
+    },
+    Op {
         name: "notify_one_futex",
         what: "baresync `Condvar::notify_one`, nobody waiting",
         run: |n| {
@@ -685,6 +825,12 @@ fn sizes() {
     row("std `LazyLock<u64>`", || {
         std::sync::LazyLock::<u64>::new(|| 0)
     });
+    row("baresync `RwLock<()>` (any backend)", || {
+        generic::RwLock::<(), Futex>::new(())
+    });
+    row("std `RwLock<()>`", || std::sync::RwLock::new(()));
+    row("parking_lot `RwLock<()>`", || parking_lot::RwLock::new(()));
+    row("spin `RwLock<()>`", || spin::RwLock::new(()));
     row("baresync `Condvar`", generic::Condvar::<Futex>::new);
     row("std `Condvar`", std::sync::Condvar::new);
     row("parking_lot `Condvar`", parking_lot::Condvar::new);

@@ -1,6 +1,6 @@
-//! Shared by every host test binary: the test-only wait hook, the fault-injecting backend, timing
-//! and item helpers, the queue contract (`queue_contract!`), and the macro that runs each test
-//! body once per backend (Futex, Spin, Hook, Faulty).
+//! Shared by every host test binary: the test-only wait hook, the fault-injecting backend, the
+//! sleeper-counting backend, timing and item helpers, the queue contract (`queue_contract!`),
+//! and the macro that runs each test body once per backend (Futex, Spin, Hook, Faulty).
 
 #![allow(
     dead_code,
@@ -12,6 +12,7 @@ pub mod items;
 pub mod parking_hook;
 pub mod queue_contract;
 pub mod timing;
+pub mod watched;
 
 /// Expands the test bodies once per backend, each in a module where `sync` names that backend's
 /// family of types (`sync::Mutex`, `sync::MpmcQueue`, ...): the backends of

@@ -1,5 +1,6 @@
-//! The mutexes under test behind one interface, and the contended-counter workload that the
-//! criterion suite (`benches/primitives.rs`) and the fair harness (`benches/compare/`) share.
+//! The mutexes and reader-writer locks under test behind one interface each, and the workloads
+//! that the criterion suite (`benches/primitives.rs`) and the fair harness (`benches/compare/`)
+//! share: the contended counter, and the read-mostly counter.
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -133,5 +134,70 @@ pub fn reentrant_uncontended<M: ReentrantCounterLock>(ops: u64) -> Duration {
     }
     let elapsed = start.elapsed();
     assert_eq!(mutex.value(), ops, "lost increments");
+    elapsed
+}
+
+/// A reader-writer lock around a counter: the two operations the read-mostly workload mixes.
+pub trait ReadMostlyLock: Sync {
+    fn new() -> Self;
+    /// `*read()`.
+    fn get(&self) -> u64;
+    /// `*write() += 1`.
+    fn increment(&self);
+}
+
+macro_rules! read_mostly_lock {
+    ($t:ty, $read:ident, $write:ident $(, $unwrap:ident)?) => {
+        fn new() -> Self {
+            <$t>::new(0)
+        }
+        #[inline]
+        fn get(&self) -> u64 {
+            *self.$read()$(.$unwrap())?
+        }
+        #[inline]
+        fn increment(&self) {
+            *self.$write()$(.$unwrap())? += 1;
+        }
+    };
+}
+
+impl<W: Wait> ReadMostlyLock for generic::RwLock<u64, W> {
+    read_mostly_lock!(generic::RwLock<u64, W>, read, write);
+}
+
+impl ReadMostlyLock for std::sync::RwLock<u64> {
+    read_mostly_lock!(std::sync::RwLock<u64>, read, write, unwrap);
+}
+
+impl ReadMostlyLock for parking_lot::RwLock<u64> {
+    read_mostly_lock!(parking_lot::RwLock<u64>, read, write);
+}
+
+impl ReadMostlyLock for spin::RwLock<u64> {
+    read_mostly_lock!(spin::RwLock<u64>, read, write);
+}
+
+/// One write in this many operations of the read-mostly workload.
+pub const READS_PER_WRITE: u64 = 100;
+
+/// `threads` threads on two cores (thread `k` on core `k mod 2`) share `ops` operations on one
+/// lock: every `READS_PER_WRITE`-th operation of a thread is `*write() += 1`, the others
+/// `*read()`. Returns the time from the moment all are ready until the last one finishes.
+pub fn read_mostly<L: ReadMostlyLock>(threads: u64, ops: u64) -> Duration {
+    let lock = L::new();
+    let per_thread = ops / threads;
+    let (elapsed, _) = run(threads as usize, Placement::Spread(2), |_| {
+        for i in 1..=per_thread {
+            if i % READS_PER_WRITE == 0 {
+                lock.increment();
+            } else {
+                black_box(lock.get());
+            }
+        }
+        0
+    });
+    let writes = per_thread / READS_PER_WRITE * threads;
+    assert_eq!(lock.get(), writes, "lost writes");
     elapsed
 }

@@ -1,4 +1,5 @@
-//! The throughput mode: every queue workload and the contended mutex, contenders interleaved.
+//! The throughput mode: every queue workload, the contended mutex and the read-mostly
+//! reader-writer lock, contenders interleaved.
 
 use std::cell::Cell;
 use std::fmt::Write as _;
@@ -8,7 +9,7 @@ use baresync::generic;
 use baresync::wait::{DefaultWait, Spin};
 use serde_json::{Value, json};
 
-use crate::common::locks::{contended, reentrant_uncontended};
+use crate::common::locks::{READS_PER_WRITE, contended, read_mostly, reentrant_uncontended};
 use crate::common::queue::{
     ParkingLotHeap, Pause, Shape, Snooze, SpinHint, array_queue_try, baresync_mpmc_blocking,
     baresync_mpmc_try, baresync_priority, baresync_spsc_blocking, baresync_spsc_try,
@@ -211,6 +212,7 @@ fn workloads(items: u64) -> Vec<Workload> {
         priority(2, items),
         mutex(items),
         reentrant(items),
+        rwlock_read_mostly(items),
     ]
 }
 
@@ -415,6 +417,38 @@ fn reentrant(items: u64) -> Workload {
         title: "ReentrantMutex, uncontended, nested `lock(); lock(); += 1`".to_owned(),
         setup: "1 thread; items are outer-and-nested lock pairs".to_owned(),
         items,
+        contenders: list,
+    }
+}
+
+/// Eight threads on two cores share one reader-writer lock: one write in `READS_PER_WRITE`
+/// operations, the rest reads.
+fn rwlock_read_mostly(items: u64) -> Workload {
+    const THREADS: u64 = 8;
+    let b = Style::Blocking;
+    let list = vec![
+        Contender::new("baresync", b, |n| {
+            read_mostly::<generic::RwLock<u64, DefaultWait>>(THREADS, n)
+        }),
+        Contender::new("baresync_spin", b, |n| {
+            read_mostly::<generic::RwLock<u64, Spin>>(THREADS, n)
+        }),
+        Contender::new("parking_lot", b, |n| {
+            read_mostly::<parking_lot::RwLock<u64>>(THREADS, n)
+        }),
+        Contender::new("std", b, |n| {
+            read_mostly::<std::sync::RwLock<u64>>(THREADS, n)
+        }),
+        Contender::new("spin", b, |n| read_mostly::<spin::RwLock<u64>>(THREADS, n)),
+    ];
+    let per_thread = (items / THREADS / READS_PER_WRITE).max(1) * READS_PER_WRITE;
+    Workload {
+        id: "rwlock_read_mostly_8t".to_owned(),
+        title: format!("RwLock, read-mostly: `*read()`, one `*write() += 1` in {READS_PER_WRITE}"),
+        setup: "8 threads, four per core on two cores; items are lock/unlock pairs, shared \
+                between the threads"
+            .to_owned(),
+        items: per_thread * THREADS,
         contenders: list,
     }
 }
