@@ -80,6 +80,7 @@
 //! ```
 
 mod clock;
+mod context;
 mod hook;
 mod limit;
 mod spin;
@@ -98,6 +99,7 @@ cfg_futex! {
 }
 
 cfg_wfi! {
+    mod cpu;
     mod wfi;
     pub use wfi::{TickClock, Wfi};
 }
@@ -217,59 +219,59 @@ cfg_futex! {
     }
 }
 
-/// Panics if the caller runs in an interrupt handler, where blocking would deadlock.
+/// The timed wait of the backends whose `wait` is one bounded pause or one sleep until any event
+/// ([`Spin`], `Wfi`, `Wfe`, `WfiIpi`): calls `pause` while `*word == expected`, until the word
+/// changes (`true`) or the deadline `timeout` from now on clock `C` has passed (`false`).
 ///
-/// Checked in debug builds on bare-metal Cortex-M, where the IPSR register tells handler mode
-/// (IPSR != 0) from thread mode; a no-op everywhere else. On one core, a handler that blocks
-/// waits for the code it interrupted, which cannot run until the handler returns: without this
-/// check the firmware just hangs.
-///
-/// Why here, in the backends' `wait` and `wait_timeout` ([`Spin`] and `Wfi`) and nowhere else:
-/// every blocking verb of every primitive and queue (`lock`, `wait`, `acquire`, `push`, `pop`,
-/// `join`, their timed forms) reaches its backend's wait exactly when it has to wait, so one check
-/// covers them all and costs nothing on their fast paths. A blocking verb that does not have to
-/// wait (a free lock, a set event, a non-empty queue) returns without reaching it: it cannot
-/// deadlock, so it does not panic either, but it is still a bug to rely on that in a handler.
-///
-/// It also fires for `Spin` waits in handlers on a multi-core Cortex-M, where another core could
-/// end the wait: that design needs a backend of its own (or a release build).
+/// The deadline is checked before every pause, so a zero timeout never pauses, and a sleeping
+/// backend notices it at its next wake-up (a timer interrupt bounds the overshoot).
 #[inline]
-pub(crate) fn assert_can_block() {
-    handler_mode::check();
+pub(crate) fn pause_until_deadline<C: Clock>(
+    word: &AtomicU32,
+    expected: u32,
+    timeout: Duration,
+    mut pause: impl FnMut(),
+) -> bool {
+    let deadline = Deadline::<C>::after(timeout);
+    // Relaxed: `wait_timeout` orders nothing; the caller re-loads with the ordering it needs.
+    while word.load(crate::primitive::Ordering::Relaxed) == expected {
+        if deadline.remaining().is_none() {
+            return false;
+        }
+        pause();
+    }
+    true
 }
 
-cfg_handler_check! {
-    if {
-        mod handler_mode {
-            /// Panics in handler mode (see `assert_can_block`).
-            #[inline]
-            pub(super) fn check() {
-                let ipsr: u32;
-                // SAFETY: reads IPSR (the active exception number, 0 in thread mode) into a
-                // register; no memory, stack or flags are touched.
-                unsafe {
-                    core::arch::asm!("mrs {}, IPSR", out(reg) ipsr, options(nomem, nostack, preserves_flags));
-                }
-                if ipsr & 0x1FF != 0 {
-                    blocked_in_handler(ipsr & 0x1FF);
-                }
-            }
+/// Panics if the caller may not block where it runs: in an interrupt handler, or with interrupts
+/// masked (debug builds on bare-metal Cortex-M; see `context.rs` for the registers and why).
+///
+/// On one core, a handler that blocks waits for the code it interrupted, which cannot run until
+/// the handler returns; code that masked interrupts and then blocks waits for a handler that
+/// cannot run. Without this check the firmware just hangs.
+///
+/// Why here, in the backends' `wait` and `wait_timeout` ([`Spin`], `Wfi`, `Wfe`, `WfiIpi`) and
+/// nowhere else: every blocking verb of every primitive and queue (`lock`, `wait`, `acquire`,
+/// `push`, `pop`, `join`, their timed forms) reaches its backend's wait exactly when it has to
+/// wait, so one check covers them all and costs nothing on their fast paths. A blocking verb that
+/// does not have to wait (a free lock, a set event, a non-empty queue) returns without reaching
+/// it: it cannot deadlock, so it does not panic either, but it is still a bug to rely on that in a
+/// handler.
+///
+/// It also fires on a multi-core Cortex-M, where another core could end the wait: waiting in a
+/// handler or inside a critical section there needs a design of its own (or a release build).
+#[inline]
+pub(crate) fn assert_can_block() {
+    context::check_can_block();
+}
 
-            #[cold]
-            #[inline(never)]
-            fn blocked_in_handler(exception: u32) -> ! {
-                panic!(
-                    "baresync: a blocking call (lock, wait, acquire, push, pop, join or a timed \
-                     form) had to wait inside an interrupt handler (exception {exception}); on one \
-                     core it would deadlock. Use the try_ verbs in handlers."
-                )
-            }
-        }
-    } else {
-        mod handler_mode {
-            /// No check on this target or in this build (see `assert_can_block`).
-            #[inline(always)]
-            pub(super) fn check() {}
-        }
+cfg_wfi! {
+    /// [`assert_can_block`], plus what a backend that only an interrupt wakes (`Wfi`) needs: an
+    /// interrupt that can end its `WFI` (RISC-V: `mstatus.MIE` and a source in `mie`), and a
+    /// mask that works (Cortex-M: privileged thread mode).
+    #[inline]
+    pub(crate) fn assert_can_sleep_until_interrupt() {
+        context::check_can_block();
+        context::check_can_sleep_until_interrupt();
     }
 }

@@ -3,7 +3,7 @@
 use core::marker::PhantomData;
 use core::time::Duration;
 
-use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout, assert_can_block};
+use super::{AtomicU32, Clock, Wait, WaitTimeout, assert_can_block, pause_until_deadline};
 use crate::primitive::{Ordering, spin_hint};
 
 /// Bounded exponential backoff for busy-wait loops.
@@ -145,14 +145,7 @@ impl<C: Clock> WaitTimeout for Spin<C> {
 
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
         assert_can_block();
-        let deadline = Deadline::<C>::after(timeout);
         let mut backoff = Backoff::new();
-        while word.load(Ordering::Relaxed) == expected {
-            if deadline.remaining().is_none() {
-                return false;
-            }
-            backoff.snooze();
-        }
-        true
+        pause_until_deadline::<C>(word, expected, timeout, || backoff.snooze())
     }
 }
