@@ -57,6 +57,28 @@ macro_rules! cfg_wfi {
     };
 }
 
+/// Compiles its items only where the `Wfe` backend exists: bare-metal Cortex-M (every profile has
+/// `WFE` and `SEV`).
+macro_rules! cfg_wfe {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(target_os = "none", baresync_cortex_m))]
+            $item
+        )*
+    };
+}
+
+/// Compiles its items only where the `WfiIpi` backend exists: bare-metal RISC-V (machine mode,
+/// a CLINT or ACLINT software-interrupt device).
+macro_rules! cfg_wfi_ipi {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(target_os = "none", any(target_arch = "riscv32", target_arch = "riscv64")))]
+            $item
+        )*
+    };
+}
+
 /// Picks items by whether a blocking call checks that it may block here (not in an interrupt
 /// handler, no interrupt masked): on in debug builds on bare-metal Cortex-M and RISC-V, whose
 /// registers tell (see `wait/context.rs`).

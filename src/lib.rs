@@ -50,6 +50,15 @@ cfg_wfi! {
     }
 }
 
+cfg_wfe! {
+    /// Every primitive and queue bound to `wait::Wfe`: sleep with `WFE` until an event, wake
+    /// every core with `SEV` (multi-core Cortex-M; no timed methods, see `wait::Wfe` for naming
+    /// a clock).
+    pub mod wfe {
+        crate::backend_aliases!(crate::wait::Wfe);
+    }
+}
+
 // The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal).
 backend_aliases!(crate::wait::DefaultWait);
 

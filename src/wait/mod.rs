@@ -104,6 +104,16 @@ cfg_wfi! {
     pub use wfi::{TickClock, Wfi};
 }
 
+cfg_wfe! {
+    mod wfe;
+    pub use wfe::Wfe;
+}
+
+cfg_wfi_ipi! {
+    mod wfi_ipi;
+    pub use wfi_ipi::{Msip, WfiIpi};
+}
+
 /// The atomic word every backend waits on (`portable_atomic::AtomicU32`).
 pub use crate::primitive::AtomicU32;
 
