@@ -25,7 +25,7 @@ add_backports() {
     if [[ -n $deb822 ]]; then
         # The stanza whose Suites name the base suite (not the security one), with Suites replaced.
         awk -v RS= -v ORS='\n' -v suite="$codename" '
-            $0 ~ ("\nSuites:([^\n]* )?" suite "( |\n|$)") && $0 !~ /security/ { print; exit }
+            $0 ~ ("(^|\n)Suites:([^\n]* )?" suite "( |\n|$)") && $0 !~ /security/ { print; exit }
         ' "$deb822" | sed "s/^Suites:.*/Suites: ${codename}-backports/" \
             >"$APT_DIR/sources.list.d/backports.sources"
         echo "$APT_DIR/sources.list.d/backports.sources"

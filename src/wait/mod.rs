@@ -84,6 +84,7 @@ mod context;
 mod hook;
 mod limit;
 mod spin;
+mod table;
 
 pub(crate) use clock::Deadline;
 #[cfg(feature = "std")]
@@ -92,6 +93,7 @@ pub use clock::{Clock, NoClock};
 pub use hook::{Hook, HookClock};
 pub(crate) use limit::{Forever, Limit, Poll};
 pub use spin::{Backoff, Spin};
+pub use table::{Task, TaskTimeout, WaitTable};
 
 cfg_futex! {
     mod futex;
