@@ -271,6 +271,15 @@ struct Report {
     waits: [u32; 4],
 }
 
+/// Worker `id`'s side of a hand-off of `items` items: worker 0 produces, worker 1 consumes.
+fn handoff<W: Wait>(id: u32, queue: &MpmcQueue<u32, 4, W>, items: u32) -> Result<(), &'static str> {
+    if id == 0 {
+        produce(queue, items)
+    } else {
+        consume(queue, items)
+    }
+}
+
 /// One worker's whole run: phases 1 to 4, meeting the other worker between them.
 fn run(id: u32, barrier: &Barrier<Spin>) -> Result<Report, &'static str> {
     let me = id as usize;
@@ -280,18 +289,10 @@ fn run(id: u32, barrier: &Barrier<Spin>) -> Result<Report, &'static str> {
     let sleeping = worker(&SLEEPING_HAMMER, id)?;
     let sleeping_waits = take_waits::<Sleeping>(me);
     barrier.wait();
-    if id == 0 {
-        produce(&SLEEPING_HANDOFF, HANDOFF)?;
-    } else {
-        consume(&SLEEPING_HANDOFF, HANDOFF)?;
-    }
+    handoff(id, &SLEEPING_HANDOFF, HANDOFF)?;
     let handoff_sleeping_waits = take_waits::<Sleeping>(me);
     barrier.wait();
-    if id == 0 {
-        produce(&SPIN_HANDOFF, SPIN_HANDOFF_ITEMS)?;
-    } else {
-        consume(&SPIN_HANDOFF, SPIN_HANDOFF_ITEMS)?;
-    }
+    handoff(id, &SPIN_HANDOFF, SPIN_HANDOFF_ITEMS)?;
     let handoff_spin_waits = take_waits::<Spin>(me);
     Ok(Report {
         popped: [spin, sleeping],
