@@ -2,9 +2,13 @@
 //! examples and tests.
 //!
 //! 1. `cfg(baresync_cortex_m)` on Cortex-M triples (`thumbv6m`, `thumbv7m`, `thumbv7em`,
-//!    `thumbv8m.*`). The `Wfi` backend and the handler-mode check read M-profile registers
-//!    (PRIMASK, IPSR), which A- and R-profile ARM cores do not have, and stable Rust does not
-//!    expose `target_feature = "mclass"`. `src/cfg.rs` is the only reader of this cfg.
+//!    `thumbv8m.*`). The `Wfi` and `Wfe` backends and the debug check that a caller may block
+//!    read M-profile registers (PRIMASK, IPSR, CONTROL), which A- and R-profile ARM cores do not
+//!    have, and stable Rust does not expose `target_feature = "mclass"`. Plus
+//!    `cfg(baresync_cortex_m_mainline)` on the Mainline profiles (`thumbv7m`, `thumbv7em`,
+//!    `thumbv8m.main`), the ones with the BASEPRI and FAULTMASK registers (ARMv6-M and ARMv8-M
+//!    Baseline have neither, and the instructions that read them do not assemble there).
+//!    `src/cfg.rs` and the check in `src/wait/context.rs` are the only readers of these cfgs.
 //! 2. The linker script of the QEMU board in `targets/<triple>/` for this package's examples and
 //!    tests only, through `rustc-link-arg-examples` / `rustc-link-arg-tests`. Never
 //!    `rustc-link-search`: that would put our `memory.x` on the link line of every crate that
@@ -15,6 +19,7 @@ use std::path::Path;
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rustc-check-cfg=cfg(baresync_cortex_m)");
+    println!("cargo::rustc-check-cfg=cfg(baresync_cortex_m_mainline)");
 
     let target = env::var("TARGET").unwrap_or_default();
     let cortex_m = ["thumbv6m-", "thumbv7m-", "thumbv7em-", "thumbv8m."]
@@ -22,6 +27,12 @@ fn main() {
         .any(|prefix| target.starts_with(prefix));
     if cortex_m {
         println!("cargo::rustc-cfg=baresync_cortex_m");
+    }
+    let mainline = ["thumbv7m-", "thumbv7em-", "thumbv8m.main-"]
+        .iter()
+        .any(|prefix| target.starts_with(prefix));
+    if mainline {
+        println!("cargo::rustc-cfg=baresync_cortex_m_mainline");
     }
 
     // Board link setup, only for the triples that have a memory map in targets/.

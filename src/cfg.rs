@@ -57,18 +57,49 @@ macro_rules! cfg_wfi {
     };
 }
 
-/// Picks items by whether a blocking call checks that it is not in an interrupt handler: on in
-/// debug builds on bare-metal Cortex-M, which tells handler mode by its IPSR register.
+/// Compiles its items only where the `Wfe` backend exists: bare-metal Cortex-M (every profile has
+/// `WFE` and `SEV`).
+macro_rules! cfg_wfe {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(target_os = "none", baresync_cortex_m))]
+            $item
+        )*
+    };
+}
+
+/// Compiles its items only where the `WfiIpi` backend exists: bare-metal RISC-V (machine mode,
+/// a CLINT or ACLINT software-interrupt device).
+macro_rules! cfg_wfi_ipi {
+    ($($item:item)*) => {
+        $(
+            #[cfg(all(target_os = "none", any(target_arch = "riscv32", target_arch = "riscv64")))]
+            $item
+        )*
+    };
+}
+
+/// Picks items by whether a blocking call checks that it may block here (not in an interrupt
+/// handler, no interrupt masked): on in debug builds on bare-metal Cortex-M and RISC-V, whose
+/// registers tell (see `wait/can_block.rs`).
 ///
 /// `cfg_handler_check! { if { checked items } else { unchecked items } }`
 macro_rules! cfg_handler_check {
     (if { $($yes:item)* } else { $($no:item)* }) => {
         $(
-            #[cfg(all(debug_assertions, target_os = "none", baresync_cortex_m))]
+            #[cfg(all(
+                debug_assertions,
+                target_os = "none",
+                any(baresync_cortex_m, target_arch = "riscv32", target_arch = "riscv64")
+            ))]
             $yes
         )*
         $(
-            #[cfg(not(all(debug_assertions, target_os = "none", baresync_cortex_m)))]
+            #[cfg(not(all(
+                debug_assertions,
+                target_os = "none",
+                any(baresync_cortex_m, target_arch = "riscv32", target_arch = "riscv64")
+            )))]
             $no
         )*
     };

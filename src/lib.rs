@@ -59,6 +59,15 @@ cfg_wfi! {
     }
 }
 
+cfg_wfe! {
+    /// Every primitive and queue bound to `wait::Wfe`: sleep with `WFE` until an event, wake
+    /// every core with `SEV` (multi-core Cortex-M; no timed methods, see `wait::Wfe` for naming
+    /// a clock).
+    pub mod wfe {
+        crate::backend_aliases!(crate::wait::Wfe);
+    }
+}
+
 // The crate-root names: the primitives on the default backend (`Futex` hosted, `Spin` bare metal,
 // which has no `ContextId`, hence no `ReentrantMutex` at the root there).
 cfg_futex! {

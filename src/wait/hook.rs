@@ -34,6 +34,12 @@ unsafe extern "Rust" {
 /// Use it for an RTOS or a kernel: the library (or a driver crate) is written against `Hook`, and
 /// the firmware decides once, for the whole binary, how a task blocks.
 ///
+/// A scheduler without a wait-on-address service does not write the address-keyed bookkeeping
+/// itself: it builds the registered backend on a [`WaitTable`](super::WaitTable) and two calls
+/// of its own (block the running task, unblock a given one; see [`Task`](super::Task)), whose
+/// documentation has the complete FreeRTOS hook (indexed task notifications) and the Zephyr
+/// mapping. A scheduler without a clock registers with `set_wait_hook!(untimed: T)`.
+///
 /// # Examples
 ///
 /// ```
@@ -149,7 +155,9 @@ unsafe impl ContextId for Hook {
 
 /// Registers the wait backend behind [`wait::Hook`](crate::wait::Hook) for the whole binary.
 ///
-/// `$t` must implement [`WaitTimeout`](crate::wait::WaitTimeout) (and so [`Wait`](crate::wait::Wait)).
+/// `$t` must implement [`WaitTimeout`](crate::wait::WaitTimeout) (and so [`Wait`](crate::wait::Wait));
+/// with `untimed:` in front (below), only [`Wait`](crate::wait::Wait). A scheduler without an
+/// address wait builds `$t` on a [`WaitTable`](crate::wait::WaitTable).
 /// Invoke it exactly once, in the final binary (firmware, kernel or test executable), never in a
 /// library: a second registration is a duplicate-symbol link error, a missing one an
 /// undefined-symbol error naming `_baresync_wait_1_0_wait`.
@@ -175,6 +183,40 @@ unsafe impl ContextId for Hook {
 /// drop((inner, outer));
 /// assert!(!LOG.is_locked());
 /// ```
+///
+/// # Untimed form, for a scheduler without a clock
+///
+/// `set_wait_hook!(untimed: T)` needs only [`Wait`](crate::wait::Wait) of `T` (no `WaitTimeout`,
+/// no `Clock`) and defines only the three untimed symbols. The timed methods of the `hook::`
+/// names then have nothing to call: a binary that uses one (`lock_timeout`, `pop_timeout`, ...)
+/// fails to link with `undefined symbol: _baresync_wait_1_0_wait_timeout` (or `..._now`), the
+/// link-time form of the crate's rule that a backend without a clock has no timed methods.
+///
+/// ```
+/// use baresync::wait::{AtomicU32, Wait};
+/// use core::sync::atomic::Ordering;
+///
+/// /// A stand-in for a clockless scheduler: yield until the word changes.
+/// struct Rtos;
+/// impl Wait for Rtos {
+///     fn wait(word: &AtomicU32, expected: u32) {
+///         while word.load(Ordering::Relaxed) == expected {
+///             std::thread::yield_now();
+///         }
+///     }
+///     fn wake_one(_: *const AtomicU32) {}
+///     fn wake_all(_: *const AtomicU32) {}
+/// }
+///
+/// baresync::set_wait_hook!(untimed: Rtos);
+///
+/// static READY: baresync::hook::Event = baresync::hook::Event::new();
+/// std::thread::scope(|s| {
+///     s.spawn(|| READY.set());
+///     READY.wait(); // untimed verbs only: no READY.wait_timeout(..) in this binary
+/// });
+/// assert!(READY.is_set());
+/// ```
 #[macro_export]
 macro_rules! set_wait_hook {
     ($t:ty, context = $c:ty) => {
@@ -183,6 +225,22 @@ macro_rules! set_wait_hook {
             #[unsafe(no_mangle)]
             fn _baresync_context_1_0_current() -> ::core::num::NonZeroUsize {
                 <$c as $crate::wait::ContextId>::current()
+            }
+        };
+    };
+    (untimed: $t:ty) => {
+        const _: () = {
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wait(word: &$crate::wait::AtomicU32, expected: u32) {
+                <$t as $crate::wait::Wait>::wait(word, expected)
+            }
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wake_one(word: *const $crate::wait::AtomicU32) {
+                <$t as $crate::wait::Wait>::wake_one(word)
+            }
+            #[unsafe(no_mangle)]
+            fn _baresync_wait_1_0_wake_all(word: *const $crate::wait::AtomicU32) {
+                <$t as $crate::wait::Wait>::wake_all(word)
             }
         };
     };

@@ -79,11 +79,13 @@
 //! }
 //! ```
 
+mod can_block;
 mod clock;
 mod context;
 mod hook;
 mod limit;
 mod spin;
+mod table;
 
 pub(crate) use clock::Deadline;
 #[cfg(feature = "std")]
@@ -93,6 +95,7 @@ pub use context::ContextId;
 pub use hook::{Hook, HookClock};
 pub(crate) use limit::{Forever, Limit, Poll};
 pub use spin::Spin;
+pub use table::{Task, TaskTimeout, WaitTable};
 
 cfg_futex! {
     mod futex;
@@ -100,8 +103,19 @@ cfg_futex! {
 }
 
 cfg_wfi! {
+    mod cpu;
     mod wfi;
     pub use wfi::{TickClock, Wfi};
+}
+
+cfg_wfe! {
+    mod wfe;
+    pub use wfe::Wfe;
+}
+
+cfg_wfi_ipi! {
+    mod wfi_ipi;
+    pub use wfi_ipi::{Msip, WfiIpi};
 }
 
 /// The atomic word every backend waits on (`portable_atomic::AtomicU32`).
@@ -225,55 +239,60 @@ cfg_futex! {
     }
 }
 
-/// Panics if the caller runs in an interrupt handler, where blocking would deadlock.
+/// The timed wait of the backends whose `wait` is one bounded pause or one sleep until any event
+/// ([`Spin`], `Wfi`, `Wfe`, `WfiIpi`): calls `pause` while `*word == expected`, until the word
+/// changes (`true`) or the deadline `timeout` from now on clock `C` has passed (`false`).
 ///
-/// Checked in debug builds on bare-metal Cortex-M, where the IPSR register tells handler mode
-/// (IPSR != 0) from thread mode; a no-op everywhere else. On one core, a handler that blocks
-/// waits for the code it interrupted, which cannot run until the handler returns: without this
-/// check the firmware just hangs.
-///
-/// Why here, in the backends' `wait` and `wait_timeout` ([`Spin`] and `Wfi`) and nowhere else:
-/// every blocking verb of every primitive and queue (`lock`, `wait`, `acquire`, `push`, `pop`,
-/// `join`, their timed forms) reaches its backend's wait exactly when it has to wait, so one check
-/// covers them all and costs nothing on their fast paths. A blocking verb that does not have to
-/// wait (a free lock, a set event, a non-empty queue) returns without reaching it: it cannot
-/// deadlock, so it does not panic either, but it is still a bug to rely on that in a handler.
-///
-/// It also fires for `Spin` waits in handlers on a multi-core Cortex-M, where another core could
-/// end the wait: that design needs a backend of its own (or a release build).
+/// The deadline is checked before every pause, so a zero timeout never pauses, and a sleeping
+/// backend notices it at its next wake-up (a timer interrupt bounds the overshoot).
 #[inline]
-pub(crate) fn assert_can_block() {
-    handler_mode::check();
+pub(crate) fn pause_until_deadline<C: Clock>(
+    word: &AtomicU32,
+    expected: u32,
+    timeout: Duration,
+    mut pause: impl FnMut(),
+) -> bool {
+    let deadline = Deadline::<C>::after(timeout);
+    // Relaxed: `wait_timeout` orders nothing; the caller re-loads with the ordering it needs.
+    while word.load(crate::primitive::Ordering::Relaxed) == expected {
+        if deadline.remaining().is_none() {
+            return false;
+        }
+        pause();
+    }
+    true
 }
 
-cfg_handler_check! {
-    if {
-        mod handler_mode {
-            /// Panics in handler mode (see `assert_can_block`).
-            #[inline]
-            pub(super) fn check() {
-                // IPSR: the active exception number, 0 in thread mode.
-                let exception = super::wfi::exception_number();
-                if exception != 0 {
-                    blocked_in_handler(exception);
-                }
-            }
+/// Panics if the caller may not block where it runs: in an interrupt handler, or with interrupts
+/// masked (debug builds on bare-metal Cortex-M and RISC-V; see `can_block.rs` for the registers
+/// and why).
+///
+/// On one core, a handler that blocks waits for the code it interrupted, which cannot run until
+/// the handler returns; code that masked interrupts and then blocks waits for a handler that
+/// cannot run. Without this check the firmware just hangs.
+///
+/// Why here, in the backends' `wait` and `wait_timeout` ([`Spin`], `Wfi`, `Wfe`, `WfiIpi`) and
+/// nowhere else: every blocking verb of every primitive and queue (`lock`, `wait`, `acquire`,
+/// `push`, `pop`, `join`, their timed forms) reaches its backend's wait exactly when it has to
+/// wait, so one check covers them all and costs nothing on their fast paths. A blocking verb that
+/// does not have to wait (a free lock, a set event, a non-empty queue) returns without reaching
+/// it: it cannot deadlock, so it does not panic either, but it is still a bug to rely on that in a
+/// handler.
+///
+/// It also fires on a multi-core Cortex-M, where another core could end the wait: waiting in a
+/// handler or inside a critical section there needs a design of its own (or a release build).
+#[inline]
+pub(crate) fn assert_can_block() {
+    can_block::check_can_block();
+}
 
-            #[cold]
-            #[inline(never)]
-            fn blocked_in_handler(exception: u32) -> ! {
-                panic!(
-                    "baresync: a blocking call (lock, wait, acquire, push, pop, join or a timed \
-                     form) had to wait inside an interrupt handler (exception {exception}); on one \
-                     core it would deadlock. Use the try_ verbs in handlers."
-                )
-            }
-        }
-    } else {
-        mod handler_mode {
-            /// No check on this target or in this build (see `assert_can_block`).
-            #[inline(always)]
-            pub(super) fn check() {}
-        }
+cfg_wfi! {
+    /// [`assert_can_block`], plus what a backend that only an interrupt wakes (`Wfi`) needs: an
+    /// interrupt that can end its `WFI` (RISC-V: `mstatus.MIE` and a source in `mie`), and a
+    /// mask that works (Cortex-M: privileged thread mode).
+    #[inline]
+    pub(crate) fn assert_can_sleep_until_interrupt() {
+        can_block::check_can_block();
+        can_block::check_can_sleep_until_interrupt();
     }
 }

@@ -3,8 +3,8 @@
 use core::marker::PhantomData;
 use core::time::Duration;
 
-use super::{AtomicU32, Clock, Deadline, Wait, WaitTimeout, assert_can_block};
-use crate::primitive::{Ordering, spin_hint};
+use super::{AtomicU32, Clock, Wait, WaitTimeout, assert_can_block, pause_until_deadline};
+use crate::primitive::spin_hint;
 
 /// One step of a spin ramp: `2^shift` spin hints, the step of [`spin_pause`].
 ///
@@ -82,14 +82,6 @@ impl<C: Clock> WaitTimeout for Spin<C> {
 
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
         assert_can_block();
-        let deadline = Deadline::<C>::after(timeout);
-        // Relaxed: as in `wait`.
-        while word.load(Ordering::Relaxed) == expected {
-            if deadline.remaining().is_none() {
-                return false;
-            }
-            spin_hint();
-        }
-        true
+        pause_until_deadline::<C>(word, expected, timeout, spin_hint)
     }
 }

@@ -23,10 +23,10 @@
 use core::marker::PhantomData;
 use core::time::Duration;
 
-use super::{AtomicU32, Clock, Deadline, NoClock, Wait, WaitTimeout, assert_can_block};
-
-#[cfg(target_arch = "arm")]
-pub(super) use arch::exception_number;
+use super::{
+    AtomicU32, Clock, NoClock, Wait, WaitTimeout, assert_can_sleep_until_interrupt, cpu,
+    pause_until_deadline,
+};
 use crate::primitive::Ordering;
 
 /// The interrupt-aware backend for single-core bare metal: sleeps with `WFI` until an interrupt.
@@ -44,16 +44,26 @@ use crate::primitive::Ordering;
 ///
 /// # Scope
 ///
-/// - **One core.** The wait ends only on an interrupt. On several cores, a word changed by another
-///   core wakes nobody: use `SEV`/`WFE` (Cortex-M) or an inter-processor interrupt in a backend of
-///   your own, [`Spin`](super::Spin), or an RTOS through [`Hook`](super::Hook).
+/// - **One core.** The wait ends only on an interrupt of this core. On several cores, a word
+///   changed by another core wakes nobody, and nothing in the target triple tells: `thumbv6m`
+///   covers the dual-core RP2040, `thumbv8m.main` the RP2350, `thumbv7em` the dual-core STM32H7.
+///   There, use [`Wfe`](super::Wfe) (Cortex-M: `WFE`/`SEV`), [`WfiIpi`](super::WfiIpi) (RISC-V:
+///   `WFI` and a software interrupt to the other harts), [`Spin`](super::Spin), or an RTOS
+///   through [`Hook`](super::Hook).
 /// - **The thread side blocks, handlers do not.** A handler that blocks waits for the code it
-///   interrupted, forever; in debug builds on Cortex-M that panics instead (see the crate's
-///   "Interrupt safety" section). Handlers use the `try_` verbs and the other non-blocking ones.
-/// - **Interrupts enabled.** Blocking inside a critical section (interrupts masked) would sleep
-///   until an interrupt is pending and then never run it; debug builds panic.
-/// - **Privileged code.** It reads and writes PRIMASK on Cortex-M (privileged thread mode, the
-///   reset default) and `mstatus` on RISC-V (machine mode, as `riscv-rt` runs).
+///   interrupted, forever. Handlers use the `try_` verbs and the other non-blocking ones.
+/// - **Interrupts enabled.** Blocking with interrupts masked (a critical section; on ARMv7-M and
+///   ARMv8-M Mainline also FAULTMASK, or BASEPRI as RTIC's locks use it) sleeps until an
+///   interrupt is pending and then never runs its handler.
+/// - **Privileged code.** It masks with `cpsid i` on Cortex-M, which unprivileged thread mode
+///   silently ignores (the check-then-sleep race then reopens), and with `mstatus` on RISC-V
+///   (machine mode, as `riscv-rt` runs; other modes trap). Thread mode is privileged out of
+///   reset; an RTOS that runs tasks unprivileged needs [`Hook`](super::Hook).
+///
+/// Debug builds check the last three before every sleep and panic, naming the register, instead
+/// of hanging (Cortex-M: IPSR, PRIMASK, FAULTMASK, BASEPRI, CONTROL.nPRIV; RISC-V: `mstatus.MIE`,
+/// which a trap clears, so a handler that blocks is caught too, and `mie`, where at least one
+/// machine interrupt source must be enabled). See the crate's "Interrupt safety" section.
 ///
 /// `C` is the [`Clock`] for timed waits. It defaults to [`NoClock`]: no timed methods until you
 /// name one, for example [`TickClock`] driven by your SysTick or machine-timer interrupt:
@@ -82,7 +92,7 @@ pub struct Wfi<C = NoClock>(PhantomData<fn() -> C>);
 impl<C> Wait for Wfi<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {
-        assert_can_block();
+        assert_can_sleep_until_interrupt();
         sleep_while(word, expected);
     }
 
@@ -103,16 +113,8 @@ impl<C: Clock> WaitTimeout for Wfi<C> {
     type Clock = C;
 
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
-        assert_can_block();
-        let deadline = Deadline::<C>::after(timeout);
-        // Relaxed: as in `wait`, the caller re-loads with the ordering it needs.
-        while word.load(Ordering::Relaxed) == expected {
-            if deadline.remaining().is_none() {
-                return false;
-            }
-            sleep_while(word, expected);
-        }
-        true
+        assert_can_sleep_until_interrupt();
+        pause_until_deadline::<C>(word, expected, timeout, || sleep_while(word, expected))
     }
 }
 
@@ -125,7 +127,7 @@ unsafe impl<C> super::ContextId for Wfi<C> {
     #[inline]
     fn current() -> core::num::NonZeroUsize {
         // The number has 9 bits: the addition cannot overflow.
-        core::num::NonZeroUsize::MIN.saturating_add(exception_number() as usize)
+        core::num::NonZeroUsize::MIN.saturating_add(cpu::exception_number() as usize)
     }
 }
 
@@ -133,17 +135,14 @@ unsafe impl<C> super::ContextId for Wfi<C> {
 /// interrupt (whose handler has run by then) or at once if the word changed.
 #[inline]
 fn sleep_while(word: &AtomicU32, expected: u32) {
-    let was_enabled = arch::disable_interrupts();
-    debug_assert!(
-        was_enabled,
-        "baresync: blocking on the Wfi backend with interrupts masked (inside a critical \
-         section?): the interrupt that would end the wait could never run"
-    );
+    // Masked on entry (a critical section) is refused by the debug check; a release build
+    // leaves the mask as it found it.
+    let was_enabled = cpu::disable_interrupts();
     if word.load(Ordering::Relaxed) == expected {
-        arch::wait_for_interrupt();
+        cpu::wait_for_interrupt();
     }
     if was_enabled {
-        arch::enable_interrupts();
+        cpu::enable_interrupts();
     }
 }
 
@@ -158,8 +157,8 @@ fn sleep_while(word: &AtomicU32, expected: u32) {
 ///
 /// The time is kept in nanoseconds in a `u64` (584 years), as two 32-bit words updated and read
 /// with interrupts masked, so a reader never sees half an update. That makes it a single-core
-/// clock: on several cores, write a [`Clock`] over a timer all cores can read (such as RISC-V
-/// `mtime`).
+/// clock for privileged code (see [`Wfi`]'s scope): on several cores, write a [`Clock`] over a
+/// timer all cores can read (such as RISC-V `mtime`).
 ///
 /// # Examples
 ///
@@ -196,23 +195,23 @@ impl TickClock {
     /// interrupts for a few instructions and restores the previous mask.
     pub fn advance(by: Duration) {
         let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
-        let was_enabled = arch::disable_interrupts();
+        let was_enabled = cpu::disable_interrupts();
         let now = read_nanos().saturating_add(by);
         // Relaxed: interrupts are masked on the only core, so no reader runs in between.
         TICK_NANOS_LO.store(now as u32, Ordering::Relaxed);
         TICK_NANOS_HI.store((now >> 32) as u32, Ordering::Relaxed);
         if was_enabled {
-            arch::enable_interrupts();
+            cpu::enable_interrupts();
         }
     }
 }
 
 impl Clock for TickClock {
     fn now() -> Duration {
-        let was_enabled = arch::disable_interrupts();
+        let was_enabled = cpu::disable_interrupts();
         let nanos = read_nanos();
         if was_enabled {
-            arch::enable_interrupts();
+            cpu::enable_interrupts();
         }
         Duration::from_nanos(nanos)
     }
@@ -225,83 +224,4 @@ fn read_nanos() -> u64 {
     let lo = TICK_NANOS_LO.load(Ordering::Relaxed);
     let hi = TICK_NANOS_HI.load(Ordering::Relaxed);
     (u64::from(hi) << 32) | u64::from(lo)
-}
-
-/// The three instructions the backend needs, per architecture.
-#[cfg(target_arch = "arm")]
-mod arch {
-    use core::arch::asm;
-
-    /// Masks interrupts (PRIMASK = 1); returns whether they were enabled before.
-    #[inline(always)]
-    pub(super) fn disable_interrupts() -> bool {
-        let primask: u32;
-        // SAFETY: reads PRIMASK into a register; no memory, stack or flags are touched.
-        unsafe {
-            asm!("mrs {}, PRIMASK", out(reg) primask, options(nomem, nostack, preserves_flags))
-        };
-        // SAFETY: `cpsid i` only sets PRIMASK (privileged code, see `Wfi`'s docs). No `nomem`:
-        // it is a compiler barrier, so the word is loaded after interrupts are masked.
-        unsafe { asm!("cpsid i", options(nostack, preserves_flags)) };
-        primask & 1 == 0
-    }
-
-    /// Unmasks interrupts (PRIMASK = 0); a pending handler runs right after.
-    #[inline(always)]
-    pub(super) fn enable_interrupts() {
-        // SAFETY: `cpsie i` only clears PRIMASK; the caller masked it and it was clear before.
-        // No `nomem`: handlers that run now may write memory the caller reads next.
-        unsafe { asm!("cpsie i", options(nostack, preserves_flags)) };
-    }
-
-    /// The active exception number (IPSR bits 0..9): 0 in thread mode.
-    #[inline(always)]
-    pub(crate) fn exception_number() -> u32 {
-        let ipsr: u32;
-        // SAFETY: reads IPSR into a register; no memory, stack or flags are touched.
-        unsafe { asm!("mrs {}, IPSR", out(reg) ipsr, options(nomem, nostack, preserves_flags)) };
-        ipsr & 0x1FF
-    }
-
-    /// Sleeps until an interrupt is pending (also when PRIMASK masks it).
-    #[inline(always)]
-    pub(super) fn wait_for_interrupt() {
-        // SAFETY: `wfi` only suspends execution until an interrupt or debug event is pending.
-        unsafe { asm!("wfi", options(nostack, preserves_flags)) };
-    }
-}
-
-/// The three instructions the backend needs, per architecture.
-#[cfg(any(target_arch = "riscv32", target_arch = "riscv64"))]
-mod arch {
-    use core::arch::asm;
-
-    /// `mstatus.MIE`: machine-mode global interrupt enable.
-    const MSTATUS_MIE: usize = 1 << 3;
-
-    /// Clears `mstatus.MIE`; returns whether it was set before.
-    #[inline(always)]
-    pub(super) fn disable_interrupts() -> bool {
-        let mstatus: usize;
-        // SAFETY: atomically reads `mstatus` and clears MIE (machine mode, see `Wfi`'s docs). No
-        // `nomem`: it is a compiler barrier, so the word is loaded after interrupts are masked.
-        unsafe { asm!("csrrci {}, mstatus, 8", out(reg) mstatus, options(nostack)) };
-        mstatus & MSTATUS_MIE != 0
-    }
-
-    /// Sets `mstatus.MIE`; a pending handler runs right after.
-    #[inline(always)]
-    pub(super) fn enable_interrupts() {
-        // SAFETY: sets MIE, which the caller cleared and which was set before. No `nomem`:
-        // handlers that run now may write memory the caller reads next.
-        unsafe { asm!("csrsi mstatus, 8", options(nostack)) };
-    }
-
-    /// Sleeps until an enabled interrupt is pending (also while `mstatus.MIE` masks it).
-    #[inline(always)]
-    pub(super) fn wait_for_interrupt() {
-        // SAFETY: `wfi` only stalls the hart until an interrupt is pending (it may also return
-        // at once, which the caller's re-check tolerates).
-        unsafe { asm!("wfi", options(nostack)) };
-    }
 }

@@ -30,7 +30,7 @@ fn seed() -> u32 {
 }
 
 /// The next pseudo-random number of this thread.
-fn roll() -> u32 {
+pub fn roll() -> u32 {
     RNG.with(|rng| {
         let mut x = rng.get();
         x ^= x << 13;
@@ -42,7 +42,7 @@ fn roll() -> u32 {
 }
 
 /// Nothing, a yield, or a sleep of 1 to 16 microseconds.
-fn stall() {
+pub fn stall() {
     let r = roll();
     match r % 4 {
         0 => thread::yield_now(),
