@@ -1057,6 +1057,19 @@ mod tests {
     }
 
     #[test]
+    fn size_is_four_cache_lines_and_the_slots() {
+        // head, tail, signals (with `free`), finished; then `N + SPARE` slots of a word and an
+        // item; rounded up to the line (the struct's alignment).
+        let line = core::mem::align_of::<CachePadded<u8>>();
+        let size =
+            |slots: usize| (4 * line + slots * (8 + size_of::<u64>())).next_multiple_of(line);
+        assert_eq!(size_of::<MpmcQueue<u64, 1, Spin>>(), size(1 + 7));
+        assert_eq!(size_of::<MpmcQueue<u64, 16, Spin>>(), size(16 + 7));
+        assert_eq!(size_of::<MpmcQueue<u64, 1024, Spin>>(), size(1024 + 7));
+        assert_eq!(size_of::<MpmcQueue<u64, 1, Spin, 1>>(), size(2));
+    }
+
+    #[test]
     fn a_push_that_has_not_committed_is_not_in_the_queue() {
         let q = Q::<4, 1>::new();
         // A push writes its item, then is "preempted" before committing it.
