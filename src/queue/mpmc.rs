@@ -438,7 +438,9 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
-        self.tail.load(Ordering::Relaxed) & Self::MARK != 0
+        // Acquire: pairs with the `SeqCst` `fetch_or` in `close`, so what the closing context
+        // wrote before closing is seen once this returns `true`.
+        self.tail.load(Ordering::Acquire) & Self::MARK != 0
     }
 
     /// The position up to which items have been pushed: `tail`, or `head` if a pop took an item
@@ -596,8 +598,9 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                 .unwrap_or(TryPushError::Full(()));
             return Err(refused(why, item));
         };
-        // SAFETY: `take_slot` set `USED` on `slot` for this caller alone, after the previous
-        // item's pop had moved it out (Acquire); nobody reads the slot before it is committed.
+        // SAFETY: `take_slot` returns a slot below `SLOTS` and set its `USED` for this caller
+        // alone, after the previous item's pop had moved it out (Acquire); nobody reads the slot
+        // before it is committed.
         unsafe { self.slots.write(slot, item) };
         Ok(Stored { slot, tail })
     }
@@ -616,7 +619,8 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
             match self.vacancy(recheck) {
                 Ok(vacancy) => tail = vacancy,
                 Err(why) => {
-                    // SAFETY: the slot is still ours, never committed; its item was written by us.
+                    // SAFETY: the slot (below `SLOTS`) is still ours, never committed; its item
+                    // was written by us.
                     let item = unsafe { self.slots.read(slot) };
                     self.release_slot(slot);
                     self.signals.not_full.notify::<W>();
@@ -659,9 +663,10 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// The second half of a pop: moves the claimed item out and frees its slot.
     #[inline]
     fn take(&self, claim: PopClaim) -> T {
-        // SAFETY: the compare-exchange in `claim_pop` moved `head` past the item's position for
-        // this caller alone; the entry's Acquire load ordered the item's write before this read,
-        // and no push writes the slot before `release_slot` clears `USED`.
+        // SAFETY: the slot number came from a committed entry, so it is below `SLOTS` (a push's
+        // slot, not `CLOSED`); the compare-exchange in `claim_pop` moved `head` past the item's
+        // position for this caller alone; the entry's Acquire load ordered the item's write before
+        // this read, and no push writes the slot before `release_slot` clears `USED`.
         let item = unsafe { self.slots.read(claim.slot) };
         self.release_slot(claim.slot);
         self.signals.not_full.notify::<W>();

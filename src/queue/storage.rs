@@ -46,10 +46,12 @@ impl<T, const N: usize, const SPARE: usize> Storage<T, N, SPARE> {
     ///
     /// # Safety
     ///
-    /// As for [`Ring::write`]: the caller alone may write slot `i` now, and it holds no item.
+    /// `i < N + SPARE`, and as for [`Ring::write`]: the caller alone may write slot `i` now, and
+    /// it holds no item.
     #[inline]
     pub(crate) unsafe fn write(&self, i: usize, value: T) {
-        // SAFETY: the caller's promise, passed on.
+        // SAFETY: the caller's promise, passed on; `i < N + SPARE` puts the index within `main`
+        // or, less `N`, within `spare`.
         unsafe {
             if i < N {
                 self.main.write(i, value);
@@ -63,11 +65,12 @@ impl<T, const N: usize, const SPARE: usize> Storage<T, N, SPARE> {
     ///
     /// # Safety
     ///
-    /// As for [`Ring::read`]: slot `i` holds an item whose write happens-before this call, and the
-    /// caller alone may take it.
+    /// `i < N + SPARE`, and as for [`Ring::read`]: slot `i` holds an item whose write
+    /// happens-before this call, and the caller alone may take it.
     #[inline]
     pub(crate) unsafe fn read(&self, i: usize) -> T {
-        // SAFETY: the caller's promise, passed on.
+        // SAFETY: the caller's promise, passed on; `i < N + SPARE` puts the index within `main`
+        // or, less `N`, within `spare`.
         unsafe {
             if i < N {
                 self.main.read(i)
@@ -99,7 +102,7 @@ impl<T, const N: usize, const SPARE: usize> Storage<T, N, SPARE> {
                 while holds(self, hole) {
                     hole += 1;
                 }
-                // SAFETY: `from` holds an item and `hole < count` none (the caller's promise about
+                // SAFETY: both indices are below `LEN`; `from` holds an item and `hole < count` none (the caller's promise about
                 // the words, which moving does not change); `&mut self` makes both ours alone.
                 unsafe {
                     let item = self.read(from);
