@@ -1,11 +1,13 @@
-//! loom models of `MpmcQueue`: the Vyukov stamps with two producers or two consumers racing for
-//! positions, slot reuse across laps, the blocking path through the queue's `Signal` on an
+//! loom models of `MpmcQueue`: two producers or two consumers racing for positions, slot and
+//! entry reuse across laps, calls stopped mid-flight (a push between writing its item and
+//! committing it, a pop between taking its item and freeing its slot) while the others go on past
+//! them, `close` racing with such a push, the blocking path through the queue's eventcounts on an
 //! emulated futex (a side left asleep is a loom deadlock), `close` racing with a blocked push and
 //! a blocked pop, and `task_done`/`join`.
 //!
 //! Items live in the queue's slots, whose cells loom checks: a pop that reads a slot before the
-//! push's write is visible, or a push that overwrites a slot before the previous lap's pop read
-//! it, is reported as a data race.
+//! push's write is visible, or a push that overwrites a slot before the previous pop moved its
+//! item out, is reported as a data race.
 //!
 //! `RUSTFLAGS="--cfg loom" cargo test --release --test loom_mpmc`
 #![cfg(loom)]
@@ -16,12 +18,18 @@ mod loom_futex;
 #[macro_use]
 mod loom_queues;
 
+use baresync::wait::Spin;
+use baresync::{Closed, TryPopError, TryPushError, generic};
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicU32, Ordering};
 use loom::thread;
 use loom_futex::model;
 
 type SpinQueue<const N: usize> = baresync::spin::MpmcQueue<u32, N>;
+
+/// A queue with a single spare slot (`N + 1` slots and ring entries), so that slots and entries
+/// are reused after a few items and a call in flight holds the only spare.
+type Tight<const N: usize> = generic::MpmcQueue<u32, N, Spin, 1>;
 
 // The `Spin` models below call each non-blocking verb once per thread instead of retrying it in a
 // loop: with two threads retrying at once, loom can alternate between them forever while the
@@ -124,6 +132,95 @@ fn spin_task_done_publishes_to_join() {
         assert_eq!(shared.1.load(Ordering::Relaxed), 5);
         worker.join().unwrap();
     });
+}
+
+/// A push is stopped anywhere inside `try_push` (after writing its item, before committing it)
+/// while another thread pushes and then pops. Catches a pop that answers `Empty` behind the
+/// unfinished push although the other thread's own push returned before (the Vyukov window), a
+/// push that reports `Full` with room, and an item lost or doubled when the two pushes race for
+/// the same vacancy (the loser must commit at the next one).
+#[test]
+fn spin_a_pop_passes_an_unfinished_push() {
+    model(3, || {
+        let q = Arc::new(Tight::<2>::new());
+        let slow = {
+            let q = q.clone();
+            thread::spawn(move || q.try_push(1))
+        };
+        let passer = {
+            let q = q.clone();
+            thread::spawn(move || {
+                q.try_push(2).unwrap();
+                q.try_pop()
+            })
+        };
+        assert_eq!(slow.join().unwrap(), Ok(()), "room for two");
+        let passed = passer.join().unwrap();
+        let Ok(first) = passed else {
+            panic!("{passed:?}: this thread's own push had returned")
+        };
+        let mut all: Vec<u32> = std::iter::once(first).chain(drain_tight(&q)).collect();
+        all.sort_unstable();
+        assert_eq!(all, [1, 2], "each item popped exactly once");
+    });
+}
+
+/// A pop is stopped anywhere inside `try_pop` (after taking its item from the queue, before moving
+/// it out and freeing its slot) while the main thread, once the item has left the queue, pushes
+/// and pops three more items through a queue of one item and two slots: positions and entries
+/// wrap round the ring past the slot the pop holds. Catches a push that reports `Full` on the
+/// empty queue because of the held slot (the twin of the Vyukov window), a push that writes into
+/// the held slot before its item was moved out (data race), and a wrong item.
+#[test]
+fn spin_pushes_wrap_round_a_pop_holding_its_slot() {
+    model(3, || {
+        let q = Arc::new(Tight::<1>::new());
+        q.try_push(1).unwrap();
+        let slow = {
+            let q = q.clone();
+            thread::spawn(move || q.try_pop())
+        };
+        // `len` counts from `head`: zero once the pop has taken its item, whether or not it
+        // moved it out yet.
+        while q.len() != 0 {
+            thread::yield_now();
+        }
+        for i in 2..5 {
+            assert_eq!(q.try_push(i), Ok(()), "nothing is queued");
+            assert_eq!(q.try_pop(), Ok(i));
+        }
+        assert_eq!(slow.join().unwrap(), Ok(1));
+        assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+    });
+}
+
+/// A push stopped anywhere inside `try_push` while `close` commits its marker: the push either
+/// took effect before (its item drains before `Closed`) or fails with `Closed` and its item back,
+/// and then `try_push` refuses for good. Catches an item committed after the marker (stranded
+/// behind it, or popped after `Closed`) and a refused item that is not handed back.
+#[test]
+fn spin_close_races_with_an_unfinished_push() {
+    model(3, || {
+        let q = Arc::new(Tight::<1>::new());
+        let pusher = {
+            let q = q.clone();
+            thread::spawn(move || q.try_push(1))
+        };
+        q.close();
+        assert_eq!(q.try_push(2), Err(TryPushError::Closed(2)));
+        let pushed = pusher.join().unwrap();
+        match pushed {
+            Ok(()) => assert_eq!(q.try_pop(), Ok(1)),
+            Err(e) => assert_eq!(e, TryPushError::Closed(1)),
+        }
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+        assert_eq!(q.pop(), Err(Closed(())));
+    });
+}
+
+/// Pops what is left of a `Tight` queue.
+fn drain_tight<const N: usize>(q: &Tight<N>) -> Vec<u32> {
+    std::iter::from_fn(|| q.try_pop().ok()).collect()
 }
 
 blocking_queue_models!(MpmcQueue);

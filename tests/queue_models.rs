@@ -1,21 +1,23 @@
 //! Model-based tests of the queues: random operation sequences (proptest) checked step by step
 //! against a sequential reference (a `VecDeque` for FIFO, a `Vec` for LIFO, a stable binary heap
 //! for priority), every verb included (`try_`, blocking when it cannot block, zero timeouts,
-//! `close`, `task_done`, `join_timeout`, `len`...); and a linearizability check of concurrent
-//! histories of `MpmcQueue`.
+//! `close`, `task_done`, `join_timeout`, `len`...); and a strict linearizability check of
+//! concurrent `MpmcQueue` histories on the Futex, Spin and fault-injecting backends.
 
 mod common;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Barrier as StdBarrier;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 
+use baresync::generic;
+use baresync::wait::Wait;
 use baresync::{
     Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError,
 };
-use common::items::Keyed;
+use common::items::{Keyed, Rng};
 use proptest::prelude::*;
 
 /// The ids (`seq`) of a result's items, for comparisons that must not go through `Keyed`'s `Eq`.
@@ -338,200 +340,344 @@ proptest! {
 }
 
 // --- Linearizability of concurrent MpmcQueue histories.
+//
+// Every call of a round is recorded with the interval it ran in (two ticks of a shared `SeqCst`
+// counter) and its answer; the checker then looks for one total order of the calls that respects
+// real time (a call that returned before another was invoked comes first) and in which a
+// sequential FIFO of the same capacity gives every recorded answer. `Empty` and `Full` are held to
+// the same standard as items: an `Empty` needs an instant with nothing queued, a `Full` one with
+// `N` items queued, whatever other calls were in flight.
 
-/// One completed operation of a history: its real-time interval on a shared counter and its
-/// outcome.
+/// What a call asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Push(u32),
+    Pop,
+    Close,
+}
+
+/// What it answered (`Done` for `close`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Pushed,
+    Full,
+    Popped(u32),
+    Empty,
+    Closed,
+    Done,
+}
+
+/// One completed call: the counter ticks taken just before it was invoked and just after it
+/// returned, and its answer.
 #[derive(Debug, Clone, Copy)]
 struct Event {
     invoked: u64,
     returned: u64,
-    /// `Some(v)`: a push of `v`; `None`: a pop.
-    push: Option<u32>,
-    /// For a push: `Some` when accepted, `None` for `Full`. For a pop: the value, or `None` for
-    /// `Empty`.
-    outcome: Option<u32>,
+    call: Call,
+    answer: Answer,
 }
 
-/// Whether some order of `events` that respects real time (an operation that returned before
-/// another was invoked comes first) explains every outcome with a FIFO queue of `capacity`.
-///
-/// The MPMC `try_` verbs never wait for an operation in flight (module docs of `mpmc.rs`): a
-/// `try_pop` may report `Empty` while the push of the item at the head is still in progress, and
-/// a `try_push` may report `Full` while a pop that frees a slot is in progress. So an `Empty` is
-/// also accepted when the head item's push overlaps the pop in real time, and a `Full` when some
-/// pop ordered before it overlaps the push; every other outcome must match the FIFO exactly.
-fn linearizable(events: &[Event], capacity: usize) -> bool {
-    enum Undo {
-        Nothing,
-        PopBack,
-        PushFront((u32, usize)),
+/// The sequential specification: a FIFO of `capacity` items that can be closed.
+struct Spec {
+    items: VecDeque<u32>,
+    closed: bool,
+    capacity: usize,
+}
+
+/// How to take one applied call back when the search backtracks.
+enum Undo {
+    Nothing,
+    PopBack,
+    PushFront(u32),
+    Reopen,
+}
+
+impl Spec {
+    /// Applies `call` if the sequential queue, in its present state, answers `answer`.
+    fn apply(&mut self, call: Call, answer: Answer) -> Option<Undo> {
+        let room = !self.closed && self.items.len() < self.capacity;
+        match (call, answer) {
+            (Call::Push(v), Answer::Pushed) if room => {
+                self.items.push_back(v);
+                Some(Undo::PopBack)
+            }
+            (Call::Push(_), Answer::Full) if !self.closed && self.items.len() == self.capacity => {
+                Some(Undo::Nothing)
+            }
+            (Call::Push(_), Answer::Closed) if self.closed => Some(Undo::Nothing),
+            (Call::Pop, Answer::Popped(v)) if self.items.front() == Some(&v) => {
+                self.items.pop_front();
+                Some(Undo::PushFront(v))
+            }
+            (Call::Pop, Answer::Empty) if self.items.is_empty() && !self.closed => {
+                Some(Undo::Nothing)
+            }
+            (Call::Pop, Answer::Closed) if self.items.is_empty() && self.closed => {
+                Some(Undo::Nothing)
+            }
+            (Call::Close, Answer::Done) if self.closed => Some(Undo::Nothing),
+            (Call::Close, Answer::Done) => {
+                self.closed = true;
+                Some(Undo::Reopen)
+            }
+            _ => None,
+        }
     }
+
+    fn undo(&mut self, undo: Undo) {
+        match undo {
+            Undo::Nothing => {}
+            Undo::PopBack => {
+                self.items.pop_back();
+            }
+            Undo::PushFront(v) => self.items.push_front(v),
+            Undo::Reopen => self.closed = false,
+        }
+    }
+}
+
+/// Whether a linearization of `events` exists for a queue of `capacity` that starts empty and
+/// open: Wing and Gong's search, with Lowe's memo of the configurations (calls placed, queue
+/// state) already explored, so each is searched once.
+fn linearizable(events: &[Event], capacity: usize) -> bool {
+    /// Places one more call: any pending call invoked before the earliest pending return.
     fn search(
         events: &[Event],
-        done: u32,
-        queue: &mut VecDeque<(u32, usize)>,
-        capacity: usize,
-        order: &mut Vec<usize>,
+        placed: u128,
+        spec: &mut Spec,
+        seen: &mut HashSet<(u128, Vec<u32>, bool)>,
     ) -> bool {
-        if done.count_ones() as usize == events.len() {
+        if placed.count_ones() as usize == events.len() {
             return true;
         }
-        // The earliest return among the operations left: whatever is next began before it.
+        if !seen.insert((placed, spec.items.iter().copied().collect(), spec.closed)) {
+            return false;
+        }
+        let pending = |i: &usize| placed & (1 << i) == 0;
         let horizon = (0..events.len())
-            .filter(|i| done & (1 << i) == 0)
+            .filter(pending)
             .map(|i| events[i].returned)
             .min()
-            .unwrap();
-        for i in 0..events.len() {
+            .expect("a call is pending");
+        for i in (0..events.len()).filter(pending) {
             let e = events[i];
-            if done & (1 << i) != 0 || e.invoked > horizon {
+            if e.invoked > horizon {
                 continue;
             }
-            let overlaps = |j: usize| {
-                let o = events[j];
-                o.invoked < e.returned && e.invoked < o.returned
-            };
-            // How to take this step back when the search backtracks.
-            let undo = match (e.push, e.outcome) {
-                (Some(v), Some(_)) => {
-                    if queue.len() == capacity {
-                        continue;
-                    }
-                    queue.push_back((v, i));
-                    Undo::PopBack
+            if let Some(undo) = spec.apply(e.call, e.answer) {
+                if search(events, placed | 1 << i, spec, seen) {
+                    return true;
                 }
-                (Some(_), _) => {
-                    // Full: really full, or a pop ordered before it is still freeing its slot.
-                    let freeing = order.iter().any(|&j| {
-                        events[j].push.is_none() && overlaps(j) && events[j].outcome.is_some()
-                    });
-                    if queue.len() < capacity && !freeing {
-                        continue;
-                    }
-                    Undo::Nothing
-                }
-                (None, Some(v)) => {
-                    if queue.front().map(|&(f, _)| f) != Some(v) {
-                        continue;
-                    }
-                    Undo::PushFront(queue.pop_front().unwrap())
-                }
-                (None, None) => {
-                    // Empty: really empty, or the head item's push is still in flight.
-                    if queue.front().is_some_and(|&(_, pusher)| !overlaps(pusher)) {
-                        continue;
-                    }
-                    Undo::Nothing
-                }
-            };
-            order.push(i);
-            if search(events, done | (1 << i), queue, capacity, order) {
-                return true;
-            }
-            order.pop();
-            match undo {
-                Undo::Nothing => {}
-                Undo::PopBack => {
-                    queue.pop_back();
-                }
-                Undo::PushFront(front) => queue.push_front(front),
+                spec.undo(undo);
             }
         }
         false
     }
-    search(events, 0, &mut VecDeque::new(), capacity, &mut Vec::new())
+    assert!(events.len() <= 128, "one bit per call");
+    let mut spec = Spec {
+        items: VecDeque::new(),
+        closed: false,
+        capacity,
+    };
+    search(events, 0, &mut spec, &mut HashSet::new())
 }
 
-#[test]
-fn mpmc_histories_are_linearizable() {
-    const THREADS: usize = 3;
-    const OPS: usize = 3;
-    const CAPACITY: usize = 2;
-    let rounds = if cfg!(miri) { 5 } else { 2_000 };
-    for round in 0..rounds {
-        let q = baresync::MpmcQueue::<u32, CAPACITY>::new();
-        let clock = AtomicU64::new(0);
-        let start = StdBarrier::new(THREADS);
-        let events: Vec<Event> = thread::scope(|s| {
-            let workers: Vec<_> = (0..THREADS)
-                .map(|t| {
-                    let (q, clock, start) = (&q, &clock, &start);
-                    s.spawn(move || {
-                        start.wait();
-                        (0..OPS)
-                            .map(|k| {
-                                // Pushes and pops mixed differently in each thread and round.
-                                let push = (round + t + k) % 3 != 0;
-                                let value = (t * OPS + k) as u32;
-                                // SeqCst: the counter's order is the real-time order.
-                                let invoked = clock.fetch_add(1, Ordering::SeqCst);
-                                let outcome = if push {
-                                    q.try_push(value).ok().map(|()| value)
-                                } else {
-                                    q.try_pop().ok()
-                                };
-                                let returned = clock.fetch_add(1, Ordering::SeqCst);
-                                Event {
-                                    invoked,
-                                    returned,
-                                    push: push.then_some(value),
-                                    outcome,
+/// Records one call on `clock`.
+fn record(clock: &AtomicU64, call: Call, run: impl FnOnce() -> Answer) -> Event {
+    // SeqCst: the counter's order is the real-time order of the ticks.
+    let invoked = clock.fetch_add(1, Ordering::SeqCst);
+    let answer = run();
+    let returned = clock.fetch_add(1, Ordering::SeqCst);
+    Event {
+        invoked,
+        returned,
+        call,
+        answer,
+    }
+}
+
+fn push<const N: usize, W: Wait>(q: &generic::MpmcQueue<u32, N, W>, v: u32) -> Answer {
+    match q.try_push(v) {
+        Ok(()) => Answer::Pushed,
+        Err(TryPushError::Full(_)) => Answer::Full,
+        Err(TryPushError::Closed(_)) => Answer::Closed,
+    }
+}
+
+fn pop<const N: usize, W: Wait>(q: &generic::MpmcQueue<u32, N, W>) -> Answer {
+    match q.try_pop() {
+        Ok(v) => Answer::Popped(v),
+        Err(TryPopError::Empty) => Answer::Empty,
+        Err(TryPopError::Closed) => Answer::Closed,
+    }
+}
+
+/// Runs `rounds` rounds of `threads` threads making `calls` random `try_push`/`try_pop` calls
+/// each on one queue, and checks every round's history; thread 0 closes the queue halfway
+/// through the last round. After each round thread 0 pops until `Empty` (or `Closed`), and those
+/// pops belong to the round, so the next round starts from an empty queue while the ring's
+/// positions keep moving on across laps.
+fn check_rounds<const N: usize, W: Wait>(threads: usize, rounds: usize) {
+    // A round's pushes can all stay queued and be drained: at most 127 calls per round.
+    let calls = 63 / threads;
+    let q = generic::MpmcQueue::<u32, N, W>::new();
+    let clock = AtomicU64::new(0);
+    let barrier = StdBarrier::new(threads);
+    let logs: Vec<Vec<Vec<Event>>> = thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|t| {
+                let (q, clock, barrier) = (&q, &clock, &barrier);
+                s.spawn(move || {
+                    let mut rng = Rng(0x9E37_79B9 ^ (t as u32 + 1).wrapping_mul(0x85EB_CA6B));
+                    (0..rounds)
+                        .map(|round| {
+                            let last = round + 1 == rounds;
+                            barrier.wait();
+                            let mut log: Vec<Event> = (0..calls)
+                                .map(|k| {
+                                    if last && t == 0 && k == calls / 2 {
+                                        return record(clock, Call::Close, || {
+                                            q.close();
+                                            Answer::Done
+                                        });
+                                    }
+                                    if rng.next().is_multiple_of(2) {
+                                        let v = ((round * threads + t) * calls + k) as u32;
+                                        record(clock, Call::Push(v), || push(q, v))
+                                    } else {
+                                        record(clock, Call::Pop, || pop(q))
+                                    }
+                                })
+                                .collect();
+                            barrier.wait();
+                            if t == 0 {
+                                loop {
+                                    let e = record(clock, Call::Pop, || pop(q));
+                                    log.push(e);
+                                    if !matches!(e.answer, Answer::Popped(_)) {
+                                        break;
+                                    }
                                 }
-                            })
-                            .collect::<Vec<_>>()
-                    })
+                            }
+                            log
+                        })
+                        .collect()
                 })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap())
-                .collect()
-        });
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).collect()
+    });
+    for round in 0..rounds {
+        let mut events: Vec<Event> = logs.iter().flat_map(|l| l[round].iter().copied()).collect();
+        events.sort_by_key(|e| e.invoked);
         assert!(
-            linearizable(&events, CAPACITY),
-            "round {round}: no FIFO order explains {events:#?}"
+            linearizable(&events, N),
+            "N = {N}, {threads} threads, round {round}: no FIFO order explains {events:#?}"
         );
     }
 }
 
+/// Every thread count and capacity on backend `W`.
+fn check_backend<W: Wait>() {
+    let rounds = if cfg!(miri) { 2 } else { 400 };
+    for threads in [2, 4, 8] {
+        check_rounds::<1, W>(threads, rounds);
+        check_rounds::<2, W>(threads, rounds);
+        check_rounds::<4, W>(threads, rounds);
+        check_rounds::<1024, W>(threads, rounds);
+    }
+}
+
 #[test]
-fn the_checker_rejects_a_non_fifo_history() {
-    // Push 1, push 2 (both returned), then a pop that got 2: no FIFO order explains it.
-    let ev = |invoked, returned, push, outcome| Event {
+fn mpmc_histories_are_linearizable_futex() {
+    check_backend::<baresync::wait::Futex>();
+}
+
+#[test]
+fn mpmc_histories_are_linearizable_spin() {
+    check_backend::<baresync::wait::Spin>();
+}
+
+#[test]
+fn mpmc_histories_are_linearizable_faulty() {
+    check_backend::<common::faulty::Faulty>();
+}
+
+#[test]
+fn the_checker_holds_every_answer_to_the_fifo() {
+    let ev = |invoked, returned, call, answer| Event {
         invoked,
         returned,
-        push,
-        outcome,
+        call,
+        answer,
     };
+    use Answer::*;
+    use Call::{Close, Pop, Push};
+    // Push 1, push 2 (both returned), then a pop that got 2: no FIFO order explains it.
     let history = [
-        ev(0, 1, Some(1), Some(1)),
-        ev(2, 3, Some(2), Some(2)),
-        ev(4, 5, None, Some(2)),
-    ];
-    assert!(!linearizable(&history, 2));
-    // A pop that got 2 while 1, pushed and returned before, is still queued: not FIFO either,
-    // even though the push of 2 overlaps the pop.
-    let history = [
-        ev(0, 1, Some(1), Some(1)),
-        ev(2, 5, Some(2), Some(2)),
-        ev(3, 4, None, Some(2)),
+        ev(0, 1, Push(1), Pushed),
+        ev(2, 3, Push(2), Pushed),
+        ev(4, 5, Pop, Popped(2)),
     ];
     assert!(!linearizable(&history, 2));
     // With the push of 1 still in flight, 1 may come after the pop: accepted.
     let history = [
-        ev(0, 5, Some(1), Some(1)),
-        ev(1, 2, Some(2), Some(2)),
-        ev(3, 4, None, Some(2)),
+        ev(0, 5, Push(1), Pushed),
+        ev(1, 2, Push(2), Pushed),
+        ev(3, 4, Pop, Popped(2)),
     ];
     assert!(linearizable(&history, 2));
-    // An `Empty` pop overlapping the push of the head item is accepted (the window).
+    // `Empty` while an item whose push had returned is queued: rejected, even though another
+    // push is still in flight (the window the Vyukov queue had).
     let history = [
-        ev(0, 5, Some(1), Some(1)),
-        ev(1, 2, Some(2), Some(2)),
-        ev(3, 4, None, None),
+        ev(0, 5, Push(1), Pushed),
+        ev(1, 2, Push(2), Pushed),
+        ev(3, 4, Pop, Empty),
+    ];
+    assert!(!linearizable(&history, 2));
+    // `Empty` overlapping the only push: accepted (the push takes effect after it).
+    let history = [ev(0, 3, Push(1), Pushed), ev(1, 2, Pop, Empty)];
+    assert!(linearizable(&history, 2));
+    // `Full` with room: rejected.
+    let history = [ev(0, 1, Push(1), Pushed), ev(2, 3, Push(2), Full)];
+    assert!(!linearizable(&history, 2));
+    // `Full` overlapping the pop that makes room: accepted (the push takes effect first).
+    let history = [
+        ev(0, 1, Push(1), Pushed),
+        ev(2, 5, Pop, Popped(1)),
+        ev(3, 4, Push(2), Full),
+    ];
+    assert!(linearizable(&history, 1));
+    // But not once that pop has returned (the window the Vyukov queue had).
+    let history = [
+        ev(0, 1, Push(1), Pushed),
+        ev(2, 3, Pop, Popped(1)),
+        ev(4, 5, Push(2), Full),
+    ];
+    assert!(!linearizable(&history, 1));
+    // Closing: later pushes are refused, queued items drain, then `Closed`.
+    let history = [
+        ev(0, 1, Push(1), Pushed),
+        ev(2, 3, Close, Done),
+        ev(4, 5, Push(2), Closed),
+        ev(6, 7, Pop, Popped(1)),
+        ev(8, 9, Pop, Closed),
     ];
     assert!(linearizable(&history, 2));
-    // But not when that push had returned before the pop began.
-    let history = [ev(0, 1, Some(1), Some(1)), ev(2, 3, None, None)];
+    // A push accepted after `close` returned, or `Closed` from a pop with an item queued: rejected.
+    let history = [ev(0, 1, Close, Done), ev(2, 3, Push(2), Pushed)];
     assert!(!linearizable(&history, 2));
+    let history = [
+        ev(0, 1, Push(1), Pushed),
+        ev(2, 3, Close, Done),
+        ev(4, 5, Pop, Closed),
+    ];
+    assert!(!linearizable(&history, 2));
+    // A closed and full queue answers `Closed`, not `Full`.
+    let history = [
+        ev(0, 1, Push(1), Pushed),
+        ev(2, 3, Close, Done),
+        ev(4, 5, Push(2), Full),
+    ];
+    assert!(!linearizable(&history, 1));
 }

@@ -2,10 +2,11 @@
 //! `is_full`, written once.
 
 /// Emits `capacity`, `is_empty` and `is_full` for `$queue<T, N, W>`, whose inherent `len` (under
-/// the same bounds) they use. `[$($t_bound)*]` bounds `T`, `[$($w_bound)*]` bounds `W`.
+/// the same bounds) they use. `[$($t_bound)*]` bounds `T`, `[$($w_bound)*]` bounds `W`; a
+/// trailing `const NAME` adds one more `usize` parameter after `W` (`MpmcQueue`'s `SPARE`).
 macro_rules! queue_accessors {
-    ($queue:ident, [$($t_bound:tt)*], [$($w_bound:tt)*]) => {
-        impl<T $($t_bound)*, const N: usize, W $($w_bound)*> $queue<T, N, W> {
+    ($queue:ident, [$($t_bound:tt)*], [$($w_bound:tt)*] $(, const $extra:ident)?) => {
+        impl<T $($t_bound)*, const N: usize, W $($w_bound)* $(, const $extra: usize)?> $queue<T, N, W $(, $extra)?> {
             #[doc = concat!("The number of items the queue can hold: `N`.
 
 # Examples

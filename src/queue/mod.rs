@@ -57,6 +57,7 @@ pub(crate) mod priority;
 mod slots;
 pub(crate) mod spsc;
 mod state_lock;
+mod storage;
 mod tasks;
 
 pub use error::{

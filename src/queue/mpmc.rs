@@ -1,89 +1,156 @@
-//! `MpmcQueue`: a bounded, lock-free multi-producer multi-consumer FIFO of exactly `N` items.
+//! `MpmcQueue`: a bounded, linearizable, lock-free multi-producer multi-consumer FIFO of exactly
+//! `N` items.
 //!
 //! # Protocol
 //!
-//! Dmitry Vyukov's bounded MPMC queue: every slot carries a `stamp` that says which lap of the
-//! ring it is ready for, so producers and consumers claim positions with one compare-exchange on
-//! `tail` or `head` and never touch each other's index.
+//! Michael and Scott's queue, laid out on a ring instead of a linked list. Items are written into
+//! slots of a [`Storage`] of `S = N + SPARE` slots, and queued by *committing* the slot's number
+//! into the ring entry of the next *position*. Positions count up forever; position `p` uses
+//! entry `index(p)`, so an entry serves every `S`-th position. Committed positions are always a
+//! prefix of all positions: a push commits only the first position not yet committed (the
+//! *vacancy*), with one compare-exchange on its entry. So the queue's whole state is where that
+//! prefix ends and where `head` is, and every operation takes effect with one atomic step:
 //!
-//! A *position* is `lap | index`: `index < N` in the low bits, then the `MARK` bit
-//! (`N.next_power_of_two()`), then the lap in the bits above, counted in steps of
-//! `ONE_LAP = 2 * MARK`. Positions are full-width `usize` and wrap. `MARK` is set in `tail` once
-//! the queue is closed (and never in `head` or a stamp), so closing and pushing are ordered by
-//! the same word: a push either claims its position before the close or sees the mark.
+//! - A push first takes a free slot and writes its item into it, then finds the vacancy and
+//!   commits its slot there. That compare-exchange is where it takes effect; if another push
+//!   committed there first, it looks for the next vacancy. It refuses with `Full` when, at the
+//!   moment it looks at the vacancy `t`, `t - head >= N`.
+//! - A pop reads the entry at `head`. An item there is taken by moving `head` on with a
+//!   compare-exchange (where the pop takes effect), after which the pop owns the item's slot,
+//!   moves the item out and frees the slot. A vacant entry at `head` means nothing is queued:
+//!   `Empty`, at the moment of that load.
+//! - `close` commits a marker (slot number `CLOSED`) at the vacancy: no position after it is ever
+//!   committed, pushes that find it refuse with `Closed`, and a pop that finds it at `head` (the
+//!   queue drained) returns `Closed`. `MARK` in `tail` is set afterwards, to answer quickly.
 //!
-//! Stamps hold laps only (the index is implied by the slot), so they all start at zero:
+//! `tail` is only a hint, as in Michael and Scott's queue: every position before it is committed,
+//! and whoever finds the entry at `tail` committed moves `tail` on (helping the push that
+//! committed it), before looking further.
 //!
-//! | stamp of slot `i` | meaning |
-//! | --- | --- |
-//! | `lap` | free, waiting for the push at position `lap \| i` |
-//! | `lap + FULL` | holds the item pushed at position `lap \| i`, waiting for its pop |
+//! No call ever waits for another: a pop never waits for a push to finish (a push that has
+//! written its item but not committed it is simply not in the queue yet), and a push never waits
+//! for a pop (a pop that took its item but has not moved it out holds only its slot, and the
+//! `SPARE` slots stand in for it). The price is storage: `SPARE` slots beyond `N`, and the
+//! condition under which `Full` is exact (below).
 //!
-//! A push loads `tail`, then the stamp of its slot, and compares (as a wrapping, signed
-//! difference) with the lap of `tail`: equal, it claims the position by moving `tail` on with a
-//! compare-exchange, writes the item and publishes it by storing `lap + FULL`. A pop does the same
-//! with `head` and `lap + FULL`, reads the item and frees the slot for the next lap by storing
-//! `lap + ONE_LAP`.
+//! ## Positions
 //!
-//! # Progress, and the half-finished window
+//! A position is `lap | index`: `index < S` in the low bits, then the `MARK` bit (a power of two
+//! above `S`), then the lap, in steps of `ONE_LAP = 2 * MARK`. Positions are full-width `usize`
+//! and wrap.
 //!
-//! On targets with compare-and-swap every `try_` call is lock-free: it retries only when its
-//! compare-exchange failed or its index moved, that is when another call made progress. It
-//! never waits for another context to *finish* an operation:
+//! | word | value | changed by |
+//! | --- | --- | --- |
+//! | `head` | the position of the oldest item; the vacancy when the queue is empty; the marker's position when it is closed and drained | a pop's compare-exchange from a position whose entry holds an item to the next |
+//! | `tail` | a position at or before the vacancy: every position before it is committed | a compare-exchange past a committed position (never past the marker) |
+//! | `tail & MARK` | set once the marker is committed | `close`'s `fetch_or` |
 //!
-//! - A push that has claimed its position but not yet published its item (preempted, or
-//!   interrupted by a handler on the same core) leaves its slot behind `head`: `try_pop` then
-//!   returns [`Empty`](super::TryPopError::Empty), even if later items are already published,
-//!   because taking them first would break FIFO order. It does not spin on the slot.
-//! - Symmetrically, a pop that has claimed its position but not yet freed the slot makes
-//!   `try_push` return [`Full`](super::TryPushError::Full) once the ring wraps round to that slot.
+//! ## Slot words
 //!
-//! So an interrupt handler that preempted a half-finished push or pop never spins forever on it
-//! (the failure that made heapless deprecate its MPMC queue: issue #583, PR #624). The blocking
-//! `pop`/`push` do wait for such an operation to finish, by sleeping: the preempted context
-//! finishes it, publishes, and wakes them.
+//! Word `i` of the storage holds two things: whether slot `i` is held, and the ring entry `i`.
 //!
-//! On targets without compare-and-swap the atomics go through `portable-atomic`'s
-//! `critical-section` implementation: each atomic operation is a short critical section, the
-//! algorithm is unchanged.
+//! | bits | field | meaning |
+//! | --- | --- | --- |
+//! | bit 0 | `USED` | slot `i` is held: by a push writing or queueing its item, by a queued item, or by a pop moving its item out |
+//! | bits 1 up to `ONE_LAP` | slot number | the slot of the item committed in entry `i` (or `CLOSED`) |
+//! | bits from `ONE_LAP` up | lap | `lap(p) + ONE_LAP`, where `p` is the last position committed in entry `i` (zero before any: lap 0 vacant) |
+//!
+//! Read for a position `p` with `index(p) == i`:
+//!
+//! | lap field | slot number | position `p` is |
+//! | --- | --- | --- |
+//! | `lap(p)` | - | vacant: `p - S` was the last position committed here |
+//! | `lap(p) + ONE_LAP` | `s < S` | committed: its item is in slot `s` |
+//! | `lap(p) + ONE_LAP` | `CLOSED` | the closed marker |
+//! | anything else | - | behind: the `head` or `tail` that named `p` was stale; load it again |
+//!
+//! A push or `close` commits at a vacancy `t` only while `t - head < S`, so the previous
+//! position of the entry, `t - S`, has been popped and the entry is free to reuse (pushes check
+//! `t - head < N`, `close` finds `t - head <= N`, and `SPARE >= 1`).
+//!
+//! `free` (beside the eventcounts) counts the slots neither held nor promised: a push reserves
+//! one by decrementing it before it looks for a slot without `USED`, and whoever frees a slot
+//! increments it after clearing `USED`. So a push holding a reservation always finds a slot,
+//! and `free == 0` means all `S` slots are held or promised.
+//!
+//! # Linearizability
+//!
+//! Each call takes effect at one instant between its call and its return:
+//!
+//! | answer | instant | why it is right then |
+//! | --- | --- | --- |
+//! | push `Ok` | its commit | the entry was vacant and every position before it committed: it appends; `t - head < N` held when `head` was loaded before, and `head` only grows |
+//! | push `Full` | its load of the vacant entry at `t`, with `t - head >= N` for a `head` loaded after | the vacancy was `t`, `head` was no further than loaded: `t - head = N` items queued, and no marker |
+//! | push `Closed` | its load of the marker or of `MARK` | the marker is committed |
+//! | pop `Ok` | its compare-exchange on `head` | the entry held an item and stays so while `head` has not passed it |
+//! | pop `Empty` | its load of the vacant entry at `head` | a vacant entry at `p` means `p` is the vacancy, and `head` cannot pass the vacancy, so `head == p`: nothing queued |
+//! | pop `Closed` | its load of the marker at `head` | the marker is the only committed position left |
+//! | `close` | the commit of the marker | |
+//!
+//! `Full` is also answered when a push finds no free slot (`free == 0`) and, looking again, the
+//! queue is neither full nor closed. All `S = N + SPARE` slots are then held, by fewer than `N`
+//! queued items, so more than `SPARE` other calls hold one: pushes between reserving a slot and
+//! committing (or giving it back), pops between taking their item and freeing its slot. Hence
+//! the condition on the type's docs: **`Full` is exact while at most `SPARE` other calls hold a
+//! slot at once**, which is always the case when at most `SPARE + 1` contexts (threads and
+//! interrupt handlers) use the queue concurrently.
+//!
+//! # Progress
+//!
+//! On targets with compare-and-swap every call is lock-free: each loop goes round again only
+//! because another call changed what it read: committed a position, moved `head`, took or freed a
+//! slot. A context stopped anywhere inside a call (preempted, or interrupted by a handler that
+//! uses the queue) delays nobody. On targets without compare-and-swap the atomics go through
+//! `portable-atomic`'s `critical-section` implementation: each atomic operation is a short
+//! critical section, the algorithm is unchanged.
 //!
 //! # Orderings
 //!
 //! | operation | ordering | partner |
 //! | --- | --- | --- |
-//! | push stores `lap + FULL` after writing the item | Release (`SeqCst` if the backend wakes) | the pop's Acquire load of the stamp: the item is written before it is read |
-//! | pop stores `lap + ONE_LAP` after reading the item | Release (`SeqCst` if the backend wakes) | the push's Acquire load of the stamp: the old item is read before it is overwritten |
-//! | compare-exchange on `head` / `tail` | Relaxed | none: it only arbitrates which caller owns a position; the data is ordered by the stamps |
-//! | `close` sets `MARK` in `tail` | `SeqCst` | the eventcount contract (blocked callers re-check `tail` with `SeqCst`) |
+//! | a push commits its slot (or `close` its marker) | Release (`SeqCst` if the backend wakes) | the Acquire entry load of a pop: the item is written before it is read; of a push: it may move `tail` past it |
+//! | compare-exchange moving `tail` on | AcqRel, Acquire on failure | the Acquire `tail` loads: every position before `tail` is seen committed, so a call that returned before another began is seen by it (one release sequence: every write to `tail` is a read-modify-write) |
+//! | load of `head` | Relaxed | none: decisions on `head` alone; coherence places it after every pop that returned before this call began |
+//! | compare-exchange on `head` | Relaxed (`SeqCst` if the backend wakes) | the eventcount contract only: the item is ordered by its entry, the slot by `USED` |
+//! | reserving in `free` | Acquire | the Release increment of the call that freed a slot: its cleared `USED` is seen |
+//! | `fetch_or(USED)` taking a slot | Acquire | the Release `fetch_and` freeing it: the previous item was moved out before the slot is written again |
+//! | `fetch_add` on `free` | Release (`SeqCst` if the backend wakes) | reserving in `free`; the eventcount contract for pushers waiting for a slot |
+//! | `close` sets `MARK` | `SeqCst` | the eventcount contract |
 //! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
 //! # Tasks
 //!
-//! Python's `unfinished_tasks` without a counter on the push path: every claimed push position
-//! is a task, so `tail` (without `MARK`) counts the pushes, and `finished.done`, a position
-//! moved on with `next` by each successful `task_done`, counts the finished ones. The distance
-//! from `done` to `tail` is the number of unfinished tasks, exact across wrap-around because both
-//! are positions of the same ring. A push adds no atomic operation of its own: its task is
-//! counted by the claim, before the item becomes visible, so a `task_done` for a popped item
-//! always finds it (the pop's Acquire stamp load follows the claim).
+//! Python's `unfinished_tasks` without a counter on the push path: every committed item is a
+//! task, so the position up to which items are committed counts the pushes, and `finished.done`,
+//! a position moved on with `next` by each successful `task_done`, counts the finished ones. That
+//! position is `tail`, or `head` when a pop took an item before its push moved `tail` past it
+//! (`pushed`). A push returns only after `tail` has passed its item, so a `task_done` for an
+//! item whose push returned always finds it.
 //!
-//! `task_done` loads `tail`, refuses to move `done` past it (`TaskDoneError`), and advances
-//! `done` with a `SeqCst` compare-exchange; the one that makes `done` equal the `tail` it loaded
-//! notifies the joiners' eventcount (`tail` only grows, so no other can have finished the last task).
-//! `join` re-checks `done == tail` with `SeqCst` loads: the eventcount contract of `eventcount.rs`, with
-//! the exchange as the publication. Being read-modify-writes, the exchanges form one release
-//! sequence, so a joiner that sees the last one also sees the work of every finished task.
+//! `task_done` refuses to move `done` past `pushed` (`TaskDoneError`) and advances `done` with a
+//! `SeqCst` compare-exchange; the one that makes `done` equal the `pushed` it loaded notifies the
+//! joiners' eventcount (`pushed` only grows, so no other can have finished the last task). `join`
+//! re-checks with `SeqCst` loads: the eventcount contract of `eventcount.rs`, with the exchange as
+//! the publication. Being read-modify-writes, the exchanges form one release sequence, so a
+//! joiner that sees the last one also sees the work of every finished task.
 //!
 //! # ABA
 //!
-//! Positions wrap after `usize::MAX / ONE_LAP` laps. A caller that stalls between loading an
-//! index and its compare-exchange for that many laps could mistake the position; on a 32-bit
-//! target with `N = 1` that is 2^30 pushes during one stall, as for any queue of this family.
+//! Positions wrap after `usize::MAX / ONE_LAP` laps, and entries store the lap. A call that
+//! stalls between loading a position or an entry and its compare-exchange for that many laps
+//! could mistake one for the other; on a 32-bit target with `N = 1` and `SPARE = 7` that is
+//! 2^27 laps of 8 positions during one stall.
 //!
 //! # References
 //!
-//! Dmitry Vyukov, *Bounded MPMC queue* (1024cores.net, 2010); crossbeam's `ArrayQueue` for the
-//! lap-and-index layout; heapless issue #583 and PR #624 for the preemption failure avoided here.
+//! Maged Michael and Michael Scott, *Simple, Fast, and Practical Non-Blocking and Blocking
+//! Concurrent Queue Algorithms* (PODC 1996): the committed prefix, the lagging `tail` that every
+//! caller helps along. Philippas Tsigas and Yi Zhang, *A Simple, Fast and Scalable Non-Blocking
+//! Concurrent FIFO Queue for Shared Memory Multiprocessor Systems* (SPAA 2001): the same on an
+//! array. Maurice Herlihy and Jeannette Wing, *Linearizability* (TOPLAS 1990). Ruslan Nikolaev,
+//! *A Scalable, Portable, and Memory-Efficient Lock-Free FIFO Queue* (DISC 2019): items kept
+//! apart from the ring of their indices. Dmitry Vyukov's bounded MPMC queue, which this replaces,
+//! and heapless issue #583, for why a pop or push must not depend on an unfinished one.
 
 use core::fmt;
 use core::marker::PhantomData;
@@ -92,16 +159,19 @@ use core::time::Duration;
 use super::blocking::{self, Attempts};
 use super::eventcount::{EventCount, check_ordering, publish_ordering};
 use super::pad::CachePadded;
-use super::slots::Ring;
+use super::storage::Storage;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
 use crate::primitive::{AtomicUsize, Ordering, const_fn};
 use crate::wait::{Deadline, Forever, Limit, Wait, WaitTimeout};
 
-/// The stamp's "holds an item" flag (laps are multiples of `ONE_LAP >= 2`, so bit 0 is free).
-const FULL: usize = 1;
+/// A slot word's "slot held" flag; see the module docs.
+const USED: usize = 1;
 
-/// The two eventcounts: read by every push and pop, written only by a caller about to sleep.
+/// The free-slot count and the two eventcounts: every push and pop writes `free` just before it
+/// loads an eventcount word, so they share a line.
 struct Signals {
+    /// Slots neither held nor promised to a push (module docs).
+    free: AtomicUsize,
     /// Poppers sleep here while the queue is empty.
     not_empty: EventCount,
     /// Pushers sleep here while the queue is full.
@@ -111,35 +181,41 @@ struct Signals {
 /// The finished-task count and the joiners' eventcount; see the module docs, "Tasks".
 struct Finished {
     /// A position, like `head` and `tail`: moved on with `next` by every successful
-    /// `task_done`, and never past `tail` (without `MARK`). The distance from it to `tail` is
-    /// the number of unfinished tasks.
+    /// `task_done`, and never past `pushed`. The distance from it to `pushed` is the number of
+    /// unfinished tasks.
     done: AtomicUsize,
     /// Joiners sleep here while tasks are unfinished.
     joiners: EventCount<false>,
 }
 
-/// A bounded, lock-free FIFO queue for any number of producers and consumers, holding exactly
-/// `N` items.
+/// A bounded, linearizable, lock-free FIFO queue for any number of producers and consumers,
+/// holding exactly `N` items.
 ///
-/// `try_push` and `try_pop` are lock-free on targets with compare-and-swap and may be called from
-/// interrupt handlers: they never wait for another context's half-finished operation (see
-/// "Progress" below). The blocking verbs sleep through the backend `W`; when nobody sleeps, a push
-/// or pop pays no wake call.
+/// # Guarantees
+///
+/// - **Linearizable.** Every call takes effect at one instant between its call and its return,
+///   as if the calls ran one at a time in that order. In particular `try_pop` answers
+///   [`Empty`](TryPopError::Empty) only if at some instant during the call no item was queued
+///   (an item whose push returned before the call began is always found), and `try_push`
+///   answers [`Full`](TryPushError::Full) only if at some instant during the call `N` items
+///   were queued, under the storage condition below.
+/// - **Lock-free** on targets with compare-and-swap: no call ever waits for another. A context
+///   preempted or interrupted anywhere inside a call stops nobody, so `try_push` and `try_pop`
+///   may be called from interrupt handlers. The blocking verbs sleep through the backend `W`;
+///   when nobody sleeps, a push or pop pays no wake call.
+/// - **Storage condition.** A push owns a slot while it writes its item, before the item is
+///   queued; a pop owns one after its item left the queue, until it has moved it out. So the
+///   queue keeps `SPARE` slots (default 7) beyond `N`, and `try_push` can answer `Full` with
+///   fewer than `N` items queued only when more than `SPARE` other calls hold a slot at that
+///   instant. With at most `SPARE + 1` contexts (threads and interrupt handlers) using the
+///   queue at once that cannot happen, and `Full` is exact. The aliases (`MpmcQueue<T, N>`) use
+///   the default; name `baresync::generic::MpmcQueue<T, N, W, SPARE>` for another.
 ///
 /// As in Python's `queue.Queue`, every successful push adds an unfinished task;
 /// [`task_done`](Self::task_done) marks one finished and [`join`](Self::join) waits until none is
 /// left.
 ///
-/// `N == 0` is rejected at compile time.
-///
-/// # Progress
-///
-/// A push preempted between claiming its slot and publishing its item makes `try_pop` return
-/// [`TryPopError::Empty`] (not spin) until it resumes, even if later items are ready: FIFO order
-/// forbids taking them first. Likewise a preempted pop can make `try_push` report
-/// [`TryPushError::Full`] when the ring wraps round to its slot. Blocking `pop`/`push` sleep
-/// until the preempted operation completes. On a single core an interrupt handler therefore
-/// never spins on the code it interrupted.
+/// `N == 0` and `SPARE == 0` are rejected at compile time.
 ///
 /// # Examples
 ///
@@ -168,38 +244,75 @@ struct Finished {
 /// });
 /// assert_eq!(total, 5050);
 /// ```
-pub struct MpmcQueue<T, const N: usize, W> {
-    /// The position of the next pop.
+///
+/// More spare slots, for more contexts at once (generic form, any backend):
+///
+/// ```
+/// use baresync::{generic, wait::Spin};
+///
+/// static WIDE: generic::MpmcQueue<u64, 4, Spin, 15> = generic::MpmcQueue::new();
+/// WIDE.try_push(1).unwrap();
+/// assert_eq!(WIDE.capacity(), 4);
+/// ```
+pub struct MpmcQueue<T, const N: usize, W, const SPARE: usize = 7> {
+    /// The position of the oldest item (module docs, "Positions").
     head: CachePadded<AtomicUsize>,
-    /// The position of the next push, plus `MARK` once the queue is closed.
+    /// At or before the vacancy, plus `MARK` once the queue is closed.
     tail: CachePadded<AtomicUsize>,
     signals: CachePadded<Signals>,
     /// Task counting: written by `task_done` only, never by a push (module docs, "Tasks").
     finished: CachePadded<Finished>,
-    /// Stamps and items; see the module docs.
-    slots: Ring<T, AtomicUsize, N>,
+    /// Slot words (held flag and ring entry) and items; see the module docs.
+    slots: Storage<T, N, SPARE>,
     backend: PhantomData<fn() -> W>,
 }
 
 // SAFETY: items move between the contexts that push and pop them, so `T: Send` is required and
-// enough (no `&T` is shared). Each slot is accessed by the one caller whose compare-exchange
-// claimed its position, as the stamps order (module docs).
-unsafe impl<T: Send, const N: usize, W> Sync for MpmcQueue<T, N, W> {}
+// enough (no `&T` is shared). Each slot is written by the one push whose `fetch_or` set its
+// `USED` flag and read by the one pop whose compare-exchange moved `head` past its entry
+// (module docs).
+unsafe impl<T: Send, const N: usize, W, const SPARE: usize> Sync for MpmcQueue<T, N, W, SPARE> {}
 
-/// Proof that this caller claimed a position for a push and must publish it.
-struct PushClaim {
-    pos: usize,
+/// A position's entry, as read for that position (module docs, "Slot words").
+enum Entry {
+    /// Nothing committed at the position yet.
+    Vacant,
+    /// The position holds the item in this slot.
+    Item(usize),
+    /// The closed marker.
+    Closed,
+    /// The entry has moved on past the position: whoever named it looked at a stale index.
+    Behind,
 }
 
-/// Proof that this caller claimed a position for a pop and must take its item.
+/// A push half done: its item is in `slot`, which this caller holds, and `tail` was the vacancy
+/// (with room) when last looked at.
+struct Stored {
+    slot: usize,
+    tail: usize,
+}
+
+/// Proof that this caller took the item in `slot` and must move it out and free the slot.
 struct PopClaim {
-    pos: usize,
+    slot: usize,
 }
 
-impl<T, const N: usize, W> MpmcQueue<T, N, W> {
-    /// The closed mark in `tail`, just above the index bits.
-    const MARK: usize = N.next_power_of_two();
-    /// One lap in positions and stamps.
+/// The refusal `why`, with the item handed back.
+fn refused<T>(why: TryPushError<()>, item: T) -> TryPushError<T> {
+    match why {
+        TryPushError::Full(()) => TryPushError::Full(item),
+        TryPushError::Closed(()) => TryPushError::Closed(item),
+    }
+}
+
+impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
+    /// Slots, and entries of the ring.
+    const SLOTS: usize = Storage::<T, N, SPARE>::LEN;
+    /// The slot number of the closed marker.
+    const CLOSED: usize = Self::SLOTS;
+    /// The closed mark in `tail`: a power of two above every index and slot number.
+    const MARK: usize = (Self::SLOTS + 1).next_power_of_two();
+    /// One lap in positions and in the lap field of a slot word.
     const ONE_LAP: usize = 2 * Self::MARK;
 
     const_fn! {
@@ -207,7 +320,8 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         ///
         /// # Panics
         ///
-        /// Never at run time: `N == 0` (or an absurdly large `N`) is a compile-time error.
+        /// Never at run time: `N == 0`, `SPARE == 0` (or an absurdly large `N + SPARE`) is a
+        /// compile-time error.
         ///
         /// # Examples
         ///
@@ -218,12 +332,17 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
         pub fn new() -> Self {
             const {
                 assert!(N > 0, "a baresync queue needs a capacity N of at least 1");
-                assert!(N <= 1 << (usize::BITS - 4), "MpmcQueue capacity N is too large");
+                assert!(SPARE > 0, "MpmcQueue needs at least one spare slot");
+                assert!(
+                    N <= 1 << (usize::BITS - 8) && SPARE <= 1 << (usize::BITS - 8),
+                    "MpmcQueue capacity N (or SPARE) is too large"
+                );
             }
             Self {
                 head: CachePadded(AtomicUsize::new(0)),
                 tail: CachePadded(AtomicUsize::new(0)),
                 signals: CachePadded(Signals {
+                    free: AtomicUsize::new(N + SPARE),
                     not_empty: EventCount::new(),
                     not_full: EventCount::new(),
                 }),
@@ -231,13 +350,13 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
                     done: AtomicUsize::new(0),
                     joiners: EventCount::new(),
                 }),
-                slots: Ring::<T, AtomicUsize, N>::new(),
+                slots: Storage::new(),
                 backend: PhantomData,
             }
         }
     }
 
-    /// The slot of a position.
+    /// The entry of a position.
     #[inline]
     fn index(pos: usize) -> usize {
         pos & (Self::MARK - 1)
@@ -252,30 +371,46 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
     /// The position after `pos`.
     #[inline]
     fn next(pos: usize) -> usize {
-        if Self::index(pos) + 1 < N {
+        if Self::index(pos) + 1 < Self::SLOTS {
             pos + 1
         } else {
             Self::lap(pos).wrapping_add(Self::ONE_LAP)
         }
     }
 
-    /// `a - b` on wrapping positions or stamps, as a signed distance.
-    #[inline]
-    fn diff(a: usize, b: usize) -> isize {
-        a.wrapping_sub(b) as isize
-    }
-
     /// The signed number of positions from `from` to `to` (neither carrying `MARK`). Callers
-    /// clamp it: two separately loaded indices may straddle a move of either.
+    /// clamp it where two separately loaded positions may straddle a move of either.
     fn distance(from: usize, to: usize) -> isize {
-        let laps = Self::diff(Self::lap(to), Self::lap(from)) / Self::ONE_LAP as isize;
-        laps.wrapping_mul(N as isize)
+        let laps = (Self::lap(to).wrapping_sub(Self::lap(from)) as isize) / Self::ONE_LAP as isize;
+        laps.wrapping_mul(Self::SLOTS as isize)
             .wrapping_add(Self::index(to) as isize)
             .wrapping_sub(Self::index(from) as isize)
     }
 
-    /// The number of claimed positions, that is items queued or being pushed or popped (a
-    /// snapshot). Non-blocking; interrupt-safe.
+    /// What slot word `word` says about position `pos` (module docs, "Slot words").
+    #[inline]
+    fn entry(word: usize, pos: usize) -> Entry {
+        let lap = Self::lap(pos);
+        let stored = word & !(Self::ONE_LAP - 1);
+        if stored == lap {
+            Entry::Vacant
+        } else if stored == lap.wrapping_add(Self::ONE_LAP) {
+            match (word >> 1) & (Self::MARK - 1) {
+                slot if slot == Self::CLOSED => Entry::Closed,
+                slot => Entry::Item(slot),
+            }
+        } else {
+            Entry::Behind
+        }
+    }
+
+    /// The entry of position `pos`, loaded with `order`.
+    #[inline]
+    fn entry_at(&self, pos: usize, order: Ordering) -> Entry {
+        Self::entry(self.slots.word(Self::index(pos)).load(order), pos)
+    }
+
+    /// The number of items queued (a snapshot). Non-blocking; interrupt-safe.
     ///
     /// # Examples
     ///
@@ -286,7 +421,7 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
     /// ```
     pub fn len(&self) -> usize {
         // Relaxed: a snapshot. `head` is loaded first so that it is not ahead of `tail`; the
-        // clamp hides the rest of the race.
+        // clamp hides the rest of the race (and a `tail` not yet moved past a popped item).
         let head = self.head.load(Ordering::Relaxed);
         let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
         Self::distance(head, tail).clamp(0, N as isize) as usize
@@ -303,147 +438,237 @@ impl<T, const N: usize, W> MpmcQueue<T, N, W> {
     /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
-        self.tail.load(Ordering::Relaxed) & Self::MARK != 0
+        // Acquire: pairs with the `SeqCst` `fetch_or` in `close`, so what the closing context
+        // wrote before closing is seen once this returns `true`.
+        self.tail.load(Ordering::Acquire) & Self::MARK != 0
+    }
+
+    /// The position up to which items have been pushed: `tail`, or `head` if a pop took an item
+    /// before its push moved `tail` past it (module docs, "Tasks").
+    fn pushed(&self, order: Ordering) -> usize {
+        let head = self.head.load(order);
+        let tail = self.tail.load(order) & !Self::MARK;
+        if Self::distance(head, tail) < 0 {
+            head
+        } else {
+            tail
+        }
     }
 
     /// The number of unfinished tasks (a snapshot).
     fn unfinished(&self) -> usize {
         let done = self.finished.done.load(Ordering::Relaxed);
-        let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
-        Self::distance(done, tail).max(0) as usize
+        Self::distance(done, self.pushed(Ordering::Relaxed)).max(0) as usize
     }
 
-    /// Claims the next push position, or says why there is none. Never waits.
-    fn claim_push(&self, recheck: bool) -> Result<PushClaim, TryPushError<()>> {
-        // Relaxed on the fast path: `MARK` publishes no data, and the claimed slot is ordered by
-        // its stamp.
-        let load_tail = check_ordering(recheck, Ordering::Relaxed);
-        let mut tail = self.tail.load(load_tail);
+    /// Moves `tail` past `tail`, whose entry was seen committed (helping the push that committed
+    /// it); returns the `tail` to look at next.
+    #[inline]
+    fn advance_tail(&self, tail: usize, load: Ordering) -> usize {
+        let next = Self::next(tail);
+        // Release: publishes the commits before `next`, which this caller saw with Acquire, to the
+        // Acquire loads of `tail`. Acquire (or the caller's ordering) on failure: the value read
+        // is used as a load of `tail`.
+        match self
+            .tail
+            .compare_exchange(tail, next, Ordering::AcqRel, load)
+        {
+            Ok(_) => next,
+            Err(now) => now,
+        }
+    }
+
+    /// Finds the vacancy, at an instant when the queue is open and holds fewer than `N` items;
+    /// or says why there is none. Never waits.
+    fn vacancy(&self, recheck: bool) -> Result<usize, TryPushError<()>> {
+        // Acquire: pairs with the Release of whoever moved `tail` here, so every position before
+        // it is seen committed; and a committed entry seen here is passed on when helping.
+        let load = check_ordering(recheck, Ordering::Acquire);
+        let mut tail = self.tail.load(load);
         loop {
             if tail & Self::MARK != 0 {
                 return Err(TryPushError::Closed(()));
             }
-            let lap = Self::lap(tail);
-            // Acquire: pairs with the Release (or SeqCst) stamp store in `take`: the previous
-            // item was read before we overwrite the slot.
-            let stamp = self
-                .slots
-                .stamp(Self::index(tail))
-                .load(check_ordering(recheck, Ordering::Acquire));
-            let diff = Self::diff(stamp, lap);
-            if diff == 0 {
-                // Relaxed: the compare-exchange only arbitrates ownership of the position.
-                match self.tail.compare_exchange_weak(
-                    tail,
-                    Self::next(tail),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Ok(PushClaim { pos: tail }),
-                    Err(now) => tail = now,
+            match self.entry_at(tail, load) {
+                Entry::Vacant => {
+                    // Relaxed: decided on `head` alone (module docs, "Orderings").
+                    let head = self.head.load(check_ordering(recheck, Ordering::Relaxed));
+                    return if Self::distance(head, tail) >= N as isize {
+                        Err(TryPushError::Full(()))
+                    } else {
+                        Ok(tail)
+                    };
                 }
-            } else if diff < 0 {
-                // The slot still holds the previous lap's item (or its push or pop is in
-                // progress): N positions are claimed. If `tail` has not moved, report Full rather
-                // than wait for whoever holds the slot.
-                let now = self.tail.load(load_tail);
-                if now == tail {
-                    return Err(TryPushError::Full(()));
-                }
-                tail = now;
-            } else {
-                // Another push claimed this position after we loaded `tail`.
-                tail = self.tail.load(load_tail);
+                Entry::Item(_) => tail = self.advance_tail(tail, load),
+                Entry::Closed => return Err(TryPushError::Closed(())),
+                Entry::Behind => tail = self.tail.load(load),
             }
         }
     }
 
-    /// Claims the next pop position, or says why there is none. Never waits.
-    fn claim_pop(&self, recheck: bool) -> Result<PopClaim, TryPopError> {
-        // Relaxed: the claimed slot is ordered by its stamp.
-        let load_head = check_ordering(recheck, Ordering::Relaxed);
-        let mut head = self.head.load(load_head);
+    /// Takes a free slot, starting the search at `near`; `None` when every slot is held or
+    /// promised (module docs, "Slot words": `free`). Never waits.
+    fn take_slot(&self, near: usize, recheck: bool) -> Option<usize> {
+        let free = &self.signals.free;
+        let load = check_ordering(recheck, Ordering::Relaxed);
+        let mut count = free.load(load);
         loop {
-            let lap = Self::lap(head);
-            // Acquire: pairs with the Release (or SeqCst) stamp store in `publish`: the item was
-            // written before we read it.
-            let stamp = self
-                .slots
-                .stamp(Self::index(head))
-                .load(check_ordering(recheck, Ordering::Acquire));
-            let diff = Self::diff(stamp, lap + FULL);
-            if diff == 0 {
-                // Relaxed: the compare-exchange only arbitrates ownership of the position.
-                match self.head.compare_exchange_weak(
-                    head,
-                    Self::next(head),
-                    Ordering::Relaxed,
-                    Ordering::Relaxed,
-                ) {
-                    Ok(_) => return Ok(PopClaim { pos: head }),
-                    Err(now) => head = now,
-                }
-            } else if diff < 0 {
-                // Nothing published at `head` for this lap: empty, or the push that claimed it has
-                // not published yet. Never wait for it (module docs).
-                let now = self.head.load(load_head);
-                if now != head {
-                    head = now;
-                    continue;
-                }
-                // Closed and drained when the final `tail` is `head`: `MARK` is set only once,
-                // and no position is claimed after it, so a marked `tail` is final.
-                let tail = self.tail.load(check_ordering(recheck, Ordering::Relaxed));
-                if tail & Self::MARK != 0 && tail & !Self::MARK == head {
-                    return Err(TryPopError::Closed);
-                }
-                return Err(TryPopError::Empty);
-            } else {
-                // Another pop took this position after we loaded `head`.
-                head = self.head.load(load_head);
+            if count == 0 {
+                return None;
+            }
+            // Acquire: pairs with the Release increment in `release_slot`: the `USED` flags it
+            // cleared are seen below.
+            match free.compare_exchange_weak(count, count - 1, Ordering::Acquire, load) {
+                Ok(_) => break,
+                Err(now) => count = now,
             }
         }
+        // A slot without `USED` is promised to us; a probe misses it only when another push
+        // that reserved took that slot first.
+        let mut slot = near;
+        loop {
+            let word = self.slots.word(slot);
+            // Acquire: pairs with the Release `fetch_and` in `release_slot`: the item that was
+            // in the slot was moved out before we write it. (The load only skips held slots.)
+            if word.load(Ordering::Relaxed) & USED == 0
+                && word.fetch_or(USED, Ordering::Acquire) & USED == 0
+            {
+                return Some(slot);
+            }
+            slot = if slot + 1 == Self::SLOTS { 0 } else { slot + 1 };
+        }
+    }
+
+    /// Commits `slot` (or `CLOSED`) at position `tail` if it is still vacant.
+    fn commit(&self, tail: usize, slot: usize) -> bool
+    where
+        W: Wait,
+    {
+        let word = self.slots.word(Self::index(tail));
+        let committed = Self::lap(tail).wrapping_add(Self::ONE_LAP) | slot << 1;
+        // Relaxed: only the expected value of the compare-exchange, which checks it.
+        let mut current = word.load(Ordering::Relaxed);
+        while let Entry::Vacant = Self::entry(current, tail) {
+            // Release: pairs with the Acquire entry loads: the item was written before it is read,
+            // and the commits before `tail` are passed on. SeqCst when a sleeping popper may need
+            // waking (eventcount contract), unless the backend's asymmetric fence stands in for it.
+            // `USED` belongs to the slot, not the entry: it is carried over.
+            match word.compare_exchange_weak(
+                current,
+                committed | current & USED,
+                publish_ordering::<W>(),
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(now) => current = now,
+            }
+        }
+        false
     }
 }
 
-queue_accessors!(MpmcQueue, [], []);
+queue_accessors!(MpmcQueue, [], [], const SPARE);
 
-impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
-    /// Writes `item` into the claimed slot and publishes it.
+impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
+    /// Frees `slot` after its item was moved out. The caller then notifies `not_full`.
     #[inline]
-    fn publish(&self, claim: PushClaim, item: T) {
-        // The task was counted by the claim itself: `tail` moved past `claim.pos` (module docs,
-        // "Tasks"), before the item becomes visible below.
-        let index = Self::index(claim.pos);
-        // SAFETY: the compare-exchange in `claim_push` gave this caller position `claim.pos`
-        // alone, and the stamp it loaded with Acquire showed the slot free for this lap, so the
-        // previous item's pop read it before this write and nobody reads the slot until the
-        // store below.
-        unsafe { self.slots.write(index, item) };
-        // Release: pairs with the Acquire stamp load in `claim_pop`, so the item is written before
-        // it is read. SeqCst when a sleeping popper may need waking (eventcount contract), unless
-        // the backend's asymmetric fence stands in for it (`publish_ordering`).
-        self.slots
-            .stamp(index)
-            .store(Self::lap(claim.pos) + FULL, publish_ordering::<W>());
-        self.signals.not_empty.notify::<W>();
+    fn release_slot(&self, slot: usize) {
+        // Release: the item was moved out before the next push writes the slot (pairs with the
+        // Acquire `fetch_or` in `take_slot`).
+        self.slots.word(slot).fetch_and(!USED, Ordering::Release);
+        // Release: pairs with the Acquire reservation in `take_slot`. SeqCst when a pusher may
+        // sleep for want of a slot (eventcount contract), unless the asymmetric fence stands in.
+        self.signals.free.fetch_add(1, publish_ordering::<W>());
     }
 
-    /// Takes the item out of the claimed slot and frees the slot for the next lap.
+    /// The first half of a push: checks for room, takes a slot and writes `item` into it. The
+    /// item is not queued yet.
+    #[inline]
+    fn store(&self, item: T, recheck: bool) -> Result<Stored, TryPushError<T>> {
+        let tail = match self.vacancy(recheck) {
+            Ok(tail) => tail,
+            Err(why) => return Err(refused(why, item)),
+        };
+        let Some(slot) = self.take_slot(Self::index(tail), recheck) else {
+            // Every slot is held: the queue filled or closed since, or more than `SPARE` other
+            // calls hold a slot (module docs, "Linearizability"). Answer what it is now.
+            let why = self
+                .vacancy(recheck)
+                .err()
+                .unwrap_or(TryPushError::Full(()));
+            return Err(refused(why, item));
+        };
+        // SAFETY: `take_slot` returns a slot below `SLOTS` and set its `USED` for this caller
+        // alone, after the previous item's pop had moved it out (Acquire); nobody reads the slot
+        // before it is committed.
+        unsafe { self.slots.write(slot, item) };
+        Ok(Stored { slot, tail })
+    }
+
+    /// The second half of a push: commits the stored item at the vacancy; the item comes back
+    /// if the queue filled or closed meanwhile.
+    #[inline]
+    fn enqueue(&self, stored: Stored, recheck: bool) -> Result<(), TryPushError<T>> {
+        let Stored { slot, mut tail } = stored;
+        loop {
+            if self.commit(tail, slot) {
+                self.advance_tail(tail, Ordering::Relaxed);
+                self.signals.not_empty.notify::<W>();
+                return Ok(());
+            }
+            match self.vacancy(recheck) {
+                Ok(vacancy) => tail = vacancy,
+                Err(why) => {
+                    // SAFETY: the slot (below `SLOTS`) is still ours, never committed; its item
+                    // was written by us.
+                    let item = unsafe { self.slots.read(slot) };
+                    self.release_slot(slot);
+                    self.signals.not_full.notify::<W>();
+                    return Err(refused(why, item));
+                }
+            }
+        }
+    }
+
+    /// Takes the item at `head` by moving `head` on, or says why there is none. Never waits.
+    fn claim_pop(&self, recheck: bool) -> Result<PopClaim, TryPopError> {
+        // Relaxed: decided on `head` alone; the item is ordered by its entry.
+        let load_head = check_ordering(recheck, Ordering::Relaxed);
+        // Acquire: pairs with the Release of the commit: the item was written before we read it.
+        let load_entry = check_ordering(recheck, Ordering::Acquire);
+        let mut head = self.head.load(load_head);
+        loop {
+            match self.entry_at(head, load_entry) {
+                Entry::Item(slot) => {
+                    // SeqCst when a sleeping pusher may need waking (eventcount contract), unless
+                    // the asymmetric fence stands in; the data needs nothing (module docs).
+                    match self.head.compare_exchange_weak(
+                        head,
+                        Self::next(head),
+                        publish_ordering::<W>(),
+                        load_head,
+                    ) {
+                        Ok(_) => return Ok(PopClaim { slot }),
+                        Err(now) => head = now,
+                    }
+                }
+                // `head` cannot pass the vacancy, so this is it: nothing is queued.
+                Entry::Vacant => return Err(TryPopError::Empty),
+                Entry::Closed => return Err(TryPopError::Closed),
+                Entry::Behind => head = self.head.load(load_head),
+            }
+        }
+    }
+
+    /// The second half of a pop: moves the claimed item out and frees its slot.
     #[inline]
     fn take(&self, claim: PopClaim) -> T {
-        let index = Self::index(claim.pos);
-        // SAFETY: the compare-exchange in `claim_pop` gave this caller position `claim.pos`
-        // alone, and the stamp it loaded with Acquire showed the item published; nobody else
-        // reads it, and no push writes the slot before the store below frees it.
-        let item = unsafe { self.slots.read(index) };
-        // Release: pairs with the Acquire stamp load in `claim_push`, so the item is read before
-        // the slot is overwritten. SeqCst when a sleeping pusher may need waking, unless the
-        // backend's asymmetric fence stands in for it (`publish_ordering`).
-        self.slots.stamp(index).store(
-            Self::lap(claim.pos).wrapping_add(Self::ONE_LAP),
-            publish_ordering::<W>(),
-        );
+        // SAFETY: the slot number came from a committed entry, so it is below `SLOTS` (a push's
+        // slot, not `CLOSED`); the compare-exchange in `claim_pop` moved `head` past the item's
+        // position for this caller alone; the entry's Acquire load ordered the item's write before
+        // this read, and no push writes the slot before `release_slot` clears `USED`.
+        let item = unsafe { self.slots.read(claim.slot) };
+        self.release_slot(claim.slot);
         self.signals.not_full.notify::<W>();
         item
     }
@@ -456,9 +681,10 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     ///
     /// # Errors
     ///
-    /// [`TryPushError::Full`] with the item when `N` positions are taken (including the window
-    /// described under "Progress" on the type), [`TryPushError::Closed`] with the item when the
-    /// queue is closed, whether full or not.
+    /// [`TryPushError::Full`] with the item when `N` items were queued at some instant during the
+    /// call (or, beyond the storage condition on the type, when more than `SPARE` other calls held
+    /// a slot); [`TryPushError::Closed`] with the item when the queue is closed, whether full or
+    /// not.
     ///
     /// # Examples
     ///
@@ -474,16 +700,16 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
         self.push_attempt(item, false)
     }
 
-    /// Pops the oldest item if one is ready, without blocking.
+    /// Pops the oldest item, without blocking.
     ///
     /// Lock-free and never waits for another context: may be called from an interrupt handler
     /// (with the same note on `wake_all` as [`try_push`](Self::try_push)).
     ///
     /// # Errors
     ///
-    /// [`TryPopError::Empty`] when no item is ready at the head, which includes the window where
-    /// the push that claimed the head position has not published its item yet (see "Progress" on
-    /// the type); [`TryPopError::Closed`] when the queue is closed and drained.
+    /// [`TryPopError::Empty`] when no item was queued at some instant during the call (a push
+    /// still in progress has not taken effect); [`TryPopError::Closed`] when the queue is closed
+    /// and drained.
     ///
     /// # Examples
     ///
@@ -551,9 +777,10 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// Closes the queue: later pushes fail and hand their item back, queued items can still be
     /// popped, and every blocked caller wakes.
     ///
-    /// Pushes that claimed their position before the close complete normally and their items are
-    /// popped before `pop` reports `Closed`. Non-blocking; from an interrupt handler it needs the
-    /// backend's `wake_all` to be callable there.
+    /// Takes effect at one instant (the commit of a marker after the last queued item): pushes
+    /// that took effect before are popped before `pop` reports `Closed`, and every push after
+    /// fails. Non-blocking and lock-free; from an interrupt handler it needs the backend's
+    /// `wake_all` to be callable there.
     ///
     /// # Examples
     ///
@@ -566,8 +793,24 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// assert!(q.pop().is_err());
     /// ```
     pub fn close(&self) {
-        // SeqCst: the publication of the eventcount contract; blocked callers re-check `tail` with
-        // SeqCst.
+        // SeqCst loads: `close` is rare, and this keeps it simple; the marker's commit is the
+        // publication of the eventcount contract for poppers, and `MARK` for pushers.
+        let mut tail = self.tail.load(Ordering::SeqCst);
+        while tail & Self::MARK == 0 {
+            match self.entry_at(tail, Ordering::SeqCst) {
+                Entry::Vacant => {
+                    // At most `N` items are queued, so `tail - head <= N < SLOTS`: the entry is
+                    // free to reuse (module docs). On failure a push committed here: look again.
+                    if self.commit(tail, Self::CLOSED) {
+                        break;
+                    }
+                }
+                Entry::Item(_) => tail = self.advance_tail(tail, Ordering::SeqCst),
+                Entry::Closed => break,
+                Entry::Behind => tail = self.tail.load(Ordering::SeqCst),
+            }
+        }
+        // SeqCst: the publication of the eventcount contract (blocked pushers re-check `tail`).
         self.tail.fetch_or(Self::MARK, Ordering::SeqCst);
         self.signals.not_empty.notify::<W>();
         self.signals.not_full.notify::<W>();
@@ -593,11 +836,11 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     /// ```
     pub fn task_done(&self) -> Result<(), TaskDoneError> {
         // SeqCst: see the module docs, "Tasks" (the publication of the eventcount contract, and the
-        // order of `done` and `tail`).
+        // order of `done` and `pushed`).
         let mut done = self.finished.done.load(Ordering::SeqCst);
         loop {
-            let tail = self.tail.load(Ordering::SeqCst) & !Self::MARK;
-            if done == tail {
+            let pushed = self.pushed(Ordering::SeqCst);
+            if Self::distance(done, pushed) <= 0 {
                 return Err(TaskDoneError);
             }
             let next = Self::next(done);
@@ -608,8 +851,8 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
                 Ordering::SeqCst,
             ) {
                 Ok(_) => {
-                    // `tail` only grows: if `next` is not the `tail` we saw, tasks remain.
-                    if next == tail {
+                    // `pushed` only grows: if `next` is not the one we saw, tasks remain.
+                    if next == pushed {
                         self.finished.joiners.notify::<W>();
                     }
                     return Ok(());
@@ -619,16 +862,16 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
         }
     }
 
-    /// Whether no task is unfinished: true at the moment `tail` is loaded.
+    /// Whether no task is unfinished: true at the moment `pushed` is loaded.
     ///
-    /// `done` is loaded first and only grows, and never passes `tail`: if the two loads agree,
-    /// `done` equalled `tail` when `tail` was loaded. SeqCst: the re-check of the eventcount contract;
+    /// `done` is loaded first and only grows, and never passes `pushed`: if the two agree, `done`
+    /// equalled `pushed` when that was loaded. SeqCst: the re-check of the eventcount contract;
     /// as an Acquire it also makes the work of every finished task visible (the `task_done`
     /// exchanges form one release sequence).
     #[inline]
     fn all_done(&self) -> bool {
         let done = self.finished.done.load(Ordering::SeqCst);
-        done == self.tail.load(Ordering::SeqCst) & !Self::MARK
+        Self::distance(done, self.pushed(Ordering::SeqCst)) <= 0
     }
 
     /// Blocks until every pushed item has been marked done with [`task_done`](Self::task_done).
@@ -670,19 +913,13 @@ impl<T, const N: usize, W: Wait> MpmcQueue<T, N, W> {
     }
 }
 
-impl<T, const N: usize, W: Wait> Attempts<true> for MpmcQueue<T, N, W> {
+impl<T, const N: usize, W: Wait, const SPARE: usize> Attempts<true> for MpmcQueue<T, N, W, SPARE> {
     type Item = T;
 
     #[inline]
     fn push_attempt(&self, item: T, recheck: bool) -> Result<(), TryPushError<T>> {
-        match self.claim_push(recheck) {
-            Ok(claim) => {
-                self.publish(claim, item);
-                Ok(())
-            }
-            Err(TryPushError::Full(())) => Err(TryPushError::Full(item)),
-            Err(TryPushError::Closed(())) => Err(TryPushError::Closed(item)),
-        }
+        let stored = self.store(item, recheck)?;
+        self.enqueue(stored, recheck)
     }
 
     #[inline]
@@ -701,7 +938,7 @@ impl<T, const N: usize, W: Wait> Attempts<true> for MpmcQueue<T, N, W> {
     }
 }
 
-impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
+impl<T, const N: usize, W: WaitTimeout, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// Pushes `item`, blocking while the queue is full, for at most `timeout`.
     ///
     /// A zero timeout behaves as [`try_push`](Self::try_push) (with `Timeout` for `Full`);
@@ -769,29 +1006,27 @@ impl<T, const N: usize, W: WaitTimeout> MpmcQueue<T, N, W> {
     }
 }
 
-impl<T, const N: usize, W> Drop for MpmcQueue<T, N, W> {
+impl<T, const N: usize, W, const SPARE: usize> Drop for MpmcQueue<T, N, W, SPARE> {
     fn drop(&mut self) {
-        // Relaxed: `&mut self` excludes every other access.
-        let head = self.head.load(Ordering::Relaxed);
-        let tail = self.tail.load(Ordering::Relaxed) & !Self::MARK;
-        let count = Self::distance(head, tail).clamp(0, N as isize) as usize;
-        // SAFETY: with `&mut self` no operation is in flight, so every position in `head..tail`
-        // was claimed and published (a claim cannot fail before publishing) and not popped.
-        unsafe { self.slots.drop_run(Self::index(head), count) };
+        // SAFETY: with `&mut self` no call is in flight, and none can stop between taking a slot
+        // and committing or freeing it (no user code runs there), so a slot is held exactly when
+        // it holds a queued item; at most `N` are queued.
+        unsafe { self.slots.drop_items(|word| word & USED != 0) };
     }
 }
 
-impl<T, const N: usize, W> Default for MpmcQueue<T, N, W> {
+impl<T, const N: usize, W, const SPARE: usize> Default for MpmcQueue<T, N, W, SPARE> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<T, const N: usize, W> fmt::Debug for MpmcQueue<T, N, W> {
+impl<T, const N: usize, W, const SPARE: usize> fmt::Debug for MpmcQueue<T, N, W, SPARE> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MpmcQueue")
             .field("len", &self.len())
             .field("capacity", &N)
+            .field("spare", &SPARE)
             .field("closed", &self.is_closed())
             .field("unfinished_tasks", &self.unfinished())
             .finish_non_exhaustive()
@@ -800,104 +1035,189 @@ impl<T, const N: usize, W> fmt::Debug for MpmcQueue<T, N, W> {
 
 #[cfg(test)]
 mod tests {
-    //! The half-finished window, simulated with the queue's own two-step operations: a context
-    //! "preempted" between `claim_push` and `publish` (or `claim_pop` and `take`).
+    //! Calls stopped mid-flight, simulated with the queue's own halves: a push between `store`
+    //! and `enqueue` (its item written, not queued), a pop between `claim_pop` and `take` (its
+    //! item taken from the queue, still in its slot).
 
     use super::*;
     use crate::wait::Spin;
 
-    type Q<const N: usize> = MpmcQueue<u32, N, Spin>;
+    type Q<const N: usize, const SPARE: usize = 7> = MpmcQueue<u32, N, Spin, SPARE>;
 
     #[test]
     fn layout_constants() {
-        assert_eq!((Q::<1>::MARK, Q::<1>::ONE_LAP), (1, 2));
-        assert_eq!((Q::<3>::MARK, Q::<3>::ONE_LAP), (4, 8));
-        assert_eq!((Q::<1000>::MARK, Q::<1000>::ONE_LAP), (1024, 2048));
-        assert_eq!(Q::<3>::next(2), 8, "index wraps into the next lap");
         assert_eq!(
-            Q::<3>::next(usize::MAX & !7 | 2),
+            (Q::<1, 1>::SLOTS, Q::<1, 1>::MARK, Q::<1, 1>::ONE_LAP),
+            (2, 4, 8)
+        );
+        assert_eq!((Q::<1>::SLOTS, Q::<1>::MARK, Q::<1>::ONE_LAP), (8, 16, 32));
+        assert_eq!((Q::<1000>::MARK, Q::<1000>::ONE_LAP), (1024, 2048));
+        assert_eq!(Q::<2, 1>::next(2), 8, "index wraps into the next lap");
+        assert_eq!(
+            Q::<2, 1>::next(usize::MAX & !7 | 2),
             0,
             "laps wrap at usize::MAX"
         );
+        assert_eq!(Q::<2, 1>::distance(usize::MAX & !7 | 2, 1), 2);
     }
 
     #[test]
-    fn try_pop_returns_empty_behind_an_unpublished_push() {
-        let q = Q::<4>::new();
-        // A push claims the head position, then is "preempted" before publishing.
-        let stalled = q.claim_push(false).unwrap();
-        // Later pushes go to later slots and complete.
+    fn size_is_four_cache_lines_and_the_slots() {
+        // head, tail, signals (with `free`), finished; then `N + SPARE` slots of a word and an
+        // item; rounded up to the line (the struct's alignment).
+        let line = core::mem::align_of::<CachePadded<u8>>();
+        let size =
+            |slots: usize| (4 * line + slots * (8 + size_of::<u64>())).next_multiple_of(line);
+        assert_eq!(size_of::<MpmcQueue<u64, 1, Spin>>(), size(1 + 7));
+        assert_eq!(size_of::<MpmcQueue<u64, 16, Spin>>(), size(16 + 7));
+        assert_eq!(size_of::<MpmcQueue<u64, 1024, Spin>>(), size(1024 + 7));
+        assert_eq!(size_of::<MpmcQueue<u64, 1, Spin, 1>>(), size(2));
+    }
+
+    #[test]
+    fn a_push_that_has_not_committed_is_not_in_the_queue() {
+        let q = Q::<4, 1>::new();
+        // A push writes its item, then is "preempted" before committing it.
+        let stalled = q.store(1, false).unwrap();
+        assert_eq!(
+            q.try_pop(),
+            Err(TryPopError::Empty),
+            "nothing is queued yet"
+        );
+        // Later pushes take the positions it looked at, and are popped without waiting for it.
         q.try_push(2).unwrap();
         q.try_push(3).unwrap();
-        assert_eq!(q.len(), 3);
-        // The interrupting context must not spin: Empty, at once, every time.
-        for _ in 0..3 {
-            assert_eq!(q.try_pop(), Err(TryPopError::Empty));
-        }
-        // Closing does not turn the pending position into Closed.
-        q.close();
-        assert_eq!(q.try_pop(), Err(TryPopError::Empty));
-        // The preempted push resumes; FIFO order is kept and the queue drains, then reports Closed.
-        q.publish(stalled, 1);
-        assert_eq!(q.try_pop(), Ok(1));
         assert_eq!(q.try_pop(), Ok(2));
+        // Four items fit beside the stalled push's slot (five slots in all).
+        q.try_push(4).unwrap();
+        q.try_push(5).unwrap();
+        q.try_push(6).unwrap();
+        assert_eq!(q.try_push(7), Err(TryPushError::Full(7)), "4 items queued");
         assert_eq!(q.try_pop(), Ok(3));
+        // The stalled push resumes and takes effect now, after the others.
+        q.enqueue(stalled, false).unwrap();
+        assert_eq!(q.try_push(8), Err(TryPushError::Full(8)));
+        let rest: [_; 5] = core::array::from_fn(|_| q.try_pop());
+        assert_eq!(rest, [Ok(4), Ok(5), Ok(6), Ok(1), Err(TryPopError::Empty)]);
+    }
+
+    #[test]
+    fn a_stalled_push_that_finds_the_queue_full_gives_its_item_back() {
+        let q = Q::<1, 1>::new();
+        let stalled = q.store(1, false).unwrap();
+        q.try_push(2).unwrap();
+        assert_eq!(q.enqueue(stalled, false), Err(TryPushError::Full(1)));
+        let stalled = q.store(3, false);
+        assert_eq!(stalled.err(), Some(TryPushError::Full(3)));
+        assert_eq!(q.try_pop(), Ok(2));
+        let stalled = q.store(4, false).unwrap();
+        q.close();
+        assert_eq!(q.enqueue(stalled, false), Err(TryPushError::Closed(4)));
         assert_eq!(q.try_pop(), Err(TryPopError::Closed));
     }
 
     #[test]
-    fn try_push_returns_full_behind_an_unfinished_pop() {
-        let q = Q::<2>::new();
+    fn a_pop_that_has_not_moved_its_item_out_does_not_block_pushes() {
+        let q = Q::<2, 1>::new();
         q.try_push(1).unwrap();
         q.try_push(2).unwrap();
-        // A pop claims the head position, then is "preempted" before freeing the slot.
+        // A pop takes the oldest item, then is "preempted" before moving it out.
         let stalled = q.claim_pop(false).unwrap();
-        assert_eq!(q.len(), 1, "the position is taken");
-        // The ring wraps to the stalled slot: Full, not a spin.
-        assert_eq!(q.try_push(3), Err(TryPushError::Full(3)));
+        assert_eq!(q.len(), 1, "the item left the queue");
+        // The ring wraps round past the stalled pop's slot: not Full until 2 are queued.
+        for i in 3..10 {
+            q.try_push(i).unwrap();
+            assert_eq!(q.try_push(99), Err(TryPushError::Full(99)));
+            assert_eq!(q.try_pop(), Ok(i - 1));
+        }
         assert_eq!(q.take(stalled), 1);
-        q.try_push(3).unwrap();
-        assert_eq!(q.try_pop(), Ok(2));
-        assert_eq!(q.try_pop(), Ok(3));
+        assert_eq!(q.try_pop(), Ok(9));
     }
 
     #[test]
-    fn try_push_returns_full_behind_an_unpublished_push_a_lap_ago() {
-        let q = Q::<2>::new();
-        let stalled = q.claim_push(false).unwrap(); // position 0, lap 0
-        q.try_push(2).unwrap(); // position 1
-        // The next push would be lap 1, slot 0, whose lap-0 push is still unpublished.
+    fn more_stalled_calls_than_spare_slots_make_full_inexact() {
+        // The documented limit: two slots, one spare. A stalled push and a stalled pop hold both,
+        // with nothing queued: a push can neither wait nor find room, and answers Full.
+        let q = Q::<1, 1>::new();
+        q.try_push(1).unwrap();
+        let stalled_pop = q.claim_pop(false).unwrap();
+        let stalled_push = q.store(2, false).unwrap();
+        assert_eq!(q.len(), 0);
         assert_eq!(q.try_push(3), Err(TryPushError::Full(3)));
-        q.publish(stalled, 1);
-        assert_eq!(q.try_push(3), Err(TryPushError::Full(3)), "still two items");
+        // A pop is not affected.
+        assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+        assert_eq!(q.take(stalled_pop), 1);
+        q.enqueue(stalled_push, false).unwrap();
+        assert_eq!(q.try_pop(), Ok(2));
+        // One stalled call, one spare slot: Full is exact again.
+        let stalled_pop = {
+            q.try_push(4).unwrap();
+            q.claim_pop(false).unwrap()
+        };
+        q.try_push(5).unwrap();
+        assert_eq!(q.take(stalled_pop), 4);
+    }
+
+    #[test]
+    fn close_commits_a_marker_after_the_last_item() {
+        let q = Q::<2, 1>::new();
+        q.try_push(1).unwrap();
+        q.try_push(2).unwrap();
+        // Closed and full: the marker takes the spare entry.
+        q.close();
+        q.close();
+        assert!(q.is_closed());
+        assert_eq!(q.try_push(3), Err(TryPushError::Closed(3)));
+        assert_eq!(q.len(), 2);
         assert_eq!(q.try_pop(), Ok(1));
-        q.try_push(3).unwrap();
-        assert_eq!((q.try_pop(), q.try_pop()), (Ok(2), Ok(3)));
+        assert_eq!(q.try_pop(), Ok(2));
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+        assert_eq!(q.len(), 0);
+    }
+
+    #[test]
+    fn tasks_count_committed_items() {
+        let q = Q::<2, 1>::new();
+        assert_eq!(q.task_done(), Err(TaskDoneError));
+        for lap in 0..5 {
+            q.try_push(lap).unwrap();
+            assert_eq!(q.unfinished(), 1);
+            assert_eq!(q.try_pop(), Ok(lap));
+            q.task_done().unwrap();
+            assert!(q.all_done());
+            assert_eq!(q.task_done(), Err(TaskDoneError));
+        }
     }
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn blocking_pop_waits_for_the_unpublished_push() {
+    fn blocking_pop_wakes_when_the_stalled_push_commits() {
         use crate::wait::Futex;
-        let q = MpmcQueue::<u32, 2, Futex>::new();
-        let stalled = q.claim_push(false).unwrap();
+        let q = MpmcQueue::<u32, 2, Futex, 1>::new();
+        let stalled = q.store(9, false).unwrap();
         std::thread::scope(|s| {
             let popper = s.spawn(|| q.pop());
             std::thread::sleep(Duration::from_millis(20)); // make "asleep" likely
-            q.publish(stalled, 9);
+            q.enqueue(stalled, false).unwrap();
             assert_eq!(popper.join().unwrap(), Ok(9));
         });
     }
 
     #[test]
-    fn drop_releases_items_left_in_the_ring() {
+    fn drop_releases_items_in_every_slot() {
         use std::rc::Rc;
         let marker = Rc::new(());
         {
-            let q = MpmcQueue::<Rc<()>, 3, Spin>::new();
-            for _ in 0..5 {
+            let q = MpmcQueue::<Rc<()>, 3, Spin, 2>::new();
+            // Items end up in spare slots too: a stalled pop holds one while pushes go on.
+            for _ in 0..7 {
                 q.try_push(marker.clone()).unwrap();
                 if q.is_full() {
+                    let stalled = q.claim_pop(false).unwrap();
+                    // Room again; the stalled pop keeps its slot, so this item takes another.
+                    q.try_push(marker.clone()).unwrap();
+                    drop(q.take(stalled));
                     drop(q.try_pop().unwrap());
                 }
             }
