@@ -58,6 +58,12 @@ for_each_backend! {
     }
 
     #[test]
+    fn mpmc_queue_is_closed_after_close() {
+        let queue = sync::MpmcQueue::<u8, 4>::new();
+        writes_before_close_are_seen(|| queue.close(), || queue.is_closed());
+    }
+
+    #[test]
     fn priority_queue_is_closed_after_close() {
         let queue = sync::PriorityQueue::<u8, 4>::new();
         writes_before_close_are_seen(|| queue.close(), || queue.is_closed());
