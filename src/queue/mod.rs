@@ -13,7 +13,7 @@
 //! | type | order | producers / consumers | progress of `try_` verbs | in an interrupt handler |
 //! | --- | --- | --- | --- | --- |
 //! | [`SpscQueue`](crate::generic::SpscQueue) | FIFO | one / one (split into `Producer` / `Consumer`) | wait-free | `try_push`, `try_pop`, `peek`, `close`, `len`...: yes; blocking verbs: no |
-//! | [`MpmcQueue`](crate::generic::MpmcQueue) | FIFO | any / any | lock-free with compare-and-swap; never waits for a preempted operation | `try_push`, `try_pop`, `close`, `task_done`, `len`...: yes; blocking verbs, `join`: no |
+//! | [`MpmcQueue`](crate::generic::MpmcQueue) | FIFO | any / any | lock-free with compare-and-swap, and linearizable: never waits for a preempted operation, and answers `Empty` or `Full` only when the queue was empty or full at some instant of the call (see its docs for the one condition on `Full`) | `try_push`, `try_pop`, `close`, `task_done`, `len`...: yes; blocking verbs, `join`: no |
 //! | [`PriorityQueue`](crate::generic::PriorityQueue) | greatest first; equal items in push order | any / any | short lock (`O(log N)` comparisons): a critical section on bare metal | bare metal: `try_push`, `try_pop`, `close`, `task_done`, `len`...: yes (interrupts masked for the lock's step); blocking verbs, `join`: no. Hosted: the lock is a `Mutex` |
 //! | [`LifoQueue`](crate::generic::LifoQueue) | last in, first out | any / any | short lock (`O(1)`): a critical section on bare metal | as `PriorityQueue` |
 //!
@@ -31,6 +31,36 @@
 //! returns `Err(Closed)` only once the queue is closed *and* drained. A queue that is closed and
 //! full reports `Closed`, without blocking. It replaces sentinel values for shutting consumers
 //! down.
+//!
+//! A close from an `SpscQueue` producer is ordered after its pushes, so the consumer drains all of
+//! them. A close from the consumer can race with a push in progress: that push may still
+//! succeed after the consumer's last pop reported `Closed`, and its item then stays queued until
+//! the queue is dropped (the consumer has said it is done; nothing it waits for is lost).
+//!
+//! # Task tracking
+//!
+//! `MpmcQueue`, `PriorityQueue` and `LifoQueue` count unfinished tasks as Python's `Queue` does:
+//! each successful push adds one, `task_done()` marks one finished (whoever did the work may call
+//! it), `join()` blocks until none is left, and `join_timeout(Duration) -> bool` does the same for
+//! a bounded time (`true` when every task is done; Python has no such call). `task_done()` called
+//! more times than items were pushed returns [`TaskDoneError`] (Python's `ValueError`) and the
+//! count stays at zero. `PriorityQueue` and `LifoQueue` saturate the count at 2^30 unfinished
+//! tasks; `MpmcQueue` derives it from its ring positions, so its pushes pay no counter. An item
+//! that a `PriorityQueue` pop drops because `T::cmp` panicked counts as done.
+//!
+//! # Errors
+//!
+//! Exported here and at the crate root; each implements `Debug` (without `T: Debug`), `Display`
+//! and `core::error::Error`, plus `Clone`, `Copy`, `Eq` and `Hash` where the payload allows.
+//!
+//! | error | returned by | variants |
+//! | --- | --- | --- |
+//! | [`TryPushError<T>`] | `try_push` | `Full(T)`, `Closed(T)` |
+//! | [`TryPopError`] | `try_pop` | `Empty`, `Closed` (closed and drained) |
+//! | [`Closed<T = ()>`](Closed) | `push` (`Closed<T>`, with the item), `pop` (`Closed`) | `Closed(pub T)` |
+//! | [`PushTimeoutError<T>`] | `push_timeout` | `Timeout(T)`, `Closed(T)` |
+//! | [`PopTimeoutError`] | `pop_timeout` | `Timeout`, `Closed` |
+//! | [`TaskDoneError`] | `task_done` | a unit struct |
 //!
 //! # Items are never lost or duplicated
 //!
