@@ -53,13 +53,14 @@ pub(super) fn yield_now() {
     unsafe { windows_sys::Win32::System::Threading::SwitchToThread() };
 }
 
-/// The calling thread's `pthread_self()`: a pointer to its control block, so distinct for every
-/// live thread, and never null.
+/// The calling thread's `pthread_self()`: a pointer to its control block (an integer of that
+/// width on some systems, a pointer type on others), so distinct for every live thread, never 0.
 #[cfg(not(windows))]
 #[inline]
 pub(super) fn current_thread() -> core::num::NonZeroUsize {
     // SAFETY: `pthread_self` takes no arguments and cannot fail.
-    let id = unsafe { libc::pthread_self() }.addr();
+    // `as`: `pthread_t` is `usize` on macOS and a pointer on FreeBSD; both convert losslessly.
+    let id = unsafe { libc::pthread_self() } as usize;
     // Never 0 (a pointer); the fallback keeps the call free of panics.
     core::num::NonZeroUsize::new(id).unwrap_or(core::num::NonZeroUsize::MAX)
 }
