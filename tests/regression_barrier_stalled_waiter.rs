@@ -143,21 +143,27 @@ fn stalled_waiter_returns_as_completed_after_8192_rounds() {
     );
     assert_eq!(BARRIER.n_waiting(), 1, "the stalled waiter is counted in");
 
-    // One of these two completes the stalled waiter's generation; then they pair up for the
-    // others (2 * GENERATIONS - 1 waits in all).
-    let others: Vec<_> = [GENERATIONS, GENERATIONS - 1]
-        .into_iter()
-        .map(|waits| {
-            thread::spawn(move || {
-                let mut leaders = 0;
-                for _ in 0..waits {
-                    let result = BARRIER.checked_wait().expect("nobody breaks this barrier");
-                    leaders += usize::from(result.is_leader());
-                }
-                leaders
-            })
+    // The first of the two others completes the stalled waiter's generation, then blocks in its
+    // second wait (for a partner, or until the stalled waiter has left); only then does the
+    // second start, so the waits pair up exactly: GENERATIONS + (GENERATIONS - 1) after the
+    // stalled waiter's one. Were the second to take the stalled waiter's generation instead, the
+    // first would be left with one wait nobody pairs.
+    let spawn_other = |waits: usize| {
+        thread::spawn(move || {
+            let mut leaders = 0;
+            for _ in 0..waits {
+                let result = BARRIER.checked_wait().expect("nobody breaks this barrier");
+                leaders += usize::from(result.is_leader());
+            }
+            leaders
         })
-        .collect();
+    };
+    let first = spawn_other(GENERATIONS);
+    assert!(
+        eventually(|| Stalling::blocked() == 1),
+        "the first of the others never completed the stalled waiter's generation and blocked"
+    );
+    let others = [first, spawn_other(GENERATIONS - 1)];
 
     // Run the others as far as the barrier lets them: to the end, or until both are blocked.
     let deadline = Instant::now() + LONG;
