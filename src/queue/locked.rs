@@ -148,11 +148,11 @@ impl<S: Store, W: Wait> Locked<S, W> {
     }
 
     pub(crate) fn push(&self, item: S::Item) -> Result<(), Closed<S::Item>> {
-        blocking::push_until::<W, _, _, _>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
+        blocking::push_until::<W, _, _, false>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
     }
 
     pub(crate) fn pop(&self) -> Result<S::Item, Closed> {
-        blocking::pop_until::<W, _, _, _>(self, &Forever).map_err(|_| Closed(()))
+        blocking::pop_until::<W, _, _, false>(self, &Forever).map_err(|_| Closed(()))
     }
 
     pub(crate) fn close(&self) {
@@ -184,11 +184,11 @@ impl<S: Store, W: WaitTimeout> Locked<S, W> {
         item: S::Item,
         timeout: Duration,
     ) -> Result<(), PushTimeoutError<S::Item>> {
-        blocking::push_until::<W, _, _, _>(self, item, &Deadline::<W::Clock>::after(timeout))
+        blocking::push_until::<W, _, _, false>(self, item, &Deadline::<W::Clock>::after(timeout))
     }
 
     pub(crate) fn pop_timeout(&self, timeout: Duration) -> Result<S::Item, PopTimeoutError> {
-        blocking::pop_until::<W, _, _, _>(self, &Deadline::<W::Clock>::after(timeout))
+        blocking::pop_until::<W, _, _, false>(self, &Deadline::<W::Clock>::after(timeout))
     }
 
     pub(crate) fn join_timeout(&self, timeout: Duration) -> bool {

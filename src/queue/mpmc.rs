@@ -750,7 +750,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// });
     /// ```
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        blocking::push_until::<W, _, _, _>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
+        blocking::push_until::<W, _, _, true>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
     }
 
     /// Pops the oldest item, blocking while the queue is empty.
@@ -771,7 +771,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// });
     /// ```
     pub fn pop(&self) -> Result<T, Closed> {
-        blocking::pop_until::<W, _, _, _>(self, &Forever).map_err(|_| Closed(()))
+        blocking::pop_until::<W, _, _, true>(self, &Forever).map_err(|_| Closed(()))
     }
 
     /// Closes the queue: later pushes fail and hand their item back, queued items can still be
@@ -960,7 +960,7 @@ impl<T, const N: usize, W: WaitTimeout, const SPARE: usize> MpmcQueue<T, N, W, S
     /// assert!(q.push_timeout(2, Duration::from_millis(10)).unwrap_err().is_timeout());
     /// ```
     pub fn push_timeout(&self, item: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
-        blocking::push_until::<W, _, _, _>(self, item, &Deadline::<W::Clock>::after(timeout))
+        blocking::push_until::<W, _, _, true>(self, item, &Deadline::<W::Clock>::after(timeout))
     }
 
     /// Pops the oldest item, blocking while the queue is empty, for at most `timeout`.
@@ -983,7 +983,7 @@ impl<T, const N: usize, W: WaitTimeout, const SPARE: usize> MpmcQueue<T, N, W, S
     /// assert_eq!(q.pop_timeout(Duration::from_millis(5)), Err(PopTimeoutError::Timeout));
     /// ```
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
-        blocking::pop_until::<W, _, _, _>(self, &Deadline::<W::Clock>::after(timeout))
+        blocking::pop_until::<W, _, _, true>(self, &Deadline::<W::Clock>::after(timeout))
     }
 
     /// Blocks until every task is done or `timeout` has passed; `true` when none is left.

@@ -606,7 +606,7 @@ impl<T, const N: usize, W: Wait> Producer<'_, T, N, W> {
     /// });
     /// ```
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        blocking::push_until::<W, _, _, _>(self.queue, item, &Forever)
+        blocking::push_until::<W, _, _, true>(self.queue, item, &Forever)
             .map_err(|e| Closed(e.into_inner()))
     }
 
@@ -656,7 +656,7 @@ impl<T, const N: usize, W: WaitTimeout> Producer<'_, T, N, W> {
     /// ```
     pub fn push_timeout(&self, item: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
         let deadline = Deadline::<W::Clock>::after(timeout);
-        blocking::push_until::<W, _, _, _>(self.queue, item, &deadline)
+        blocking::push_until::<W, _, _, true>(self.queue, item, &deadline)
     }
 }
 
@@ -736,7 +736,7 @@ impl<T, const N: usize, W: Wait> Consumer<'_, T, N, W> {
     /// });
     /// ```
     pub fn pop(&self) -> Result<T, Closed> {
-        blocking::pop_until::<W, _, _, _>(self.queue, &Forever).map_err(|_| Closed(()))
+        blocking::pop_until::<W, _, _, true>(self.queue, &Forever).map_err(|_| Closed(()))
     }
 
     /// A reference to the oldest item, without removing it; `None` when the queue is empty.
@@ -803,7 +803,7 @@ impl<T, const N: usize, W: WaitTimeout> Consumer<'_, T, N, W> {
     /// ```
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
         let deadline = Deadline::<W::Clock>::after(timeout);
-        blocking::pop_until::<W, _, _, _>(self.queue, &deadline)
+        blocking::pop_until::<W, _, _, true>(self.queue, &deadline)
     }
 }
 
