@@ -148,7 +148,8 @@ impl<S: Store, W: Wait> Locked<S, W> {
     }
 
     pub(crate) fn push(&self, item: S::Item) -> Result<(), Closed<S::Item>> {
-        blocking::push_until::<W, _, _, false>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
+        blocking::push_until::<W, _, _, false>(self, item, &Forever)
+            .map_err(|e| Closed(e.into_inner()))
     }
 
     pub(crate) fn pop(&self) -> Result<S::Item, Closed> {

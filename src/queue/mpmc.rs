@@ -750,7 +750,8 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// });
     /// ```
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        blocking::push_until::<W, _, _, true>(self, item, &Forever).map_err(|e| Closed(e.into_inner()))
+        blocking::push_until::<W, _, _, true>(self, item, &Forever)
+            .map_err(|e| Closed(e.into_inner()))
     }
 
     /// Pops the oldest item, blocking while the queue is empty.

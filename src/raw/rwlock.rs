@@ -39,6 +39,15 @@ use crate::wait::{Clock, Wait, WaitTimeout};
 /// ```
 pub struct RawRwLock<W>(RwLockState<W>);
 
+impl<W: Wait> core::fmt::Debug for RawRwLock<W> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawRwLock")
+            .field("is_locked", &self.0.is_locked())
+            .field("is_locked_exclusive", &self.0.is_locked_exclusive())
+            .finish()
+    }
+}
+
 // SAFETY: the state machine is `RwLock`'s: a shared lock is held by any number of readers and
 // never together with the exclusive one, which one writer holds at a time; `lock_*` and
 // `try_lock_*` acquire (Acquire), `unlock_*` release (Release). Guards are not `Send`.

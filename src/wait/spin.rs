@@ -56,6 +56,12 @@ pub(crate) fn spin_pause(round: u32, rounds: u32) -> bool {
 /// ```
 pub struct Spin<C = super::DefaultSpinClock>(PhantomData<fn() -> C>);
 
+impl<C> core::fmt::Debug for Spin<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Spin")
+    }
+}
+
 impl<C> Wait for Spin<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {

@@ -695,6 +695,15 @@ impl<T: Task, const BUCKETS: usize> WaitTable<T, BUCKETS> {
     }
 }
 
+impl<T, const BUCKETS: usize> core::fmt::Debug for WaitTable<T, BUCKETS> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The buckets' lists are read under their locks only; their length is what is free to show.
+        f.debug_struct("WaitTable")
+            .field("buckets", &BUCKETS)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Task, const BUCKETS: usize> Default for WaitTable<T, BUCKETS> {
     fn default() -> Self {
         Self::new()

@@ -82,6 +82,12 @@ use crate::primitive::Ordering;
 /// ```
 pub struct Wfe<C = NoClock>(PhantomData<fn() -> C>);
 
+impl<C> core::fmt::Debug for Wfe<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Wfe")
+    }
+}
+
 impl<C> Wait for Wfe<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {

@@ -89,6 +89,12 @@ use crate::primitive::Ordering;
 /// ```
 pub struct Wfi<C = NoClock>(PhantomData<fn() -> C>);
 
+impl<C> core::fmt::Debug for Wfi<C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Wfi")
+    }
+}
+
 impl<C> Wait for Wfi<C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {

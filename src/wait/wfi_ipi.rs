@@ -126,6 +126,12 @@ pub unsafe trait Msip {
 /// ```
 pub struct WfiIpi<M, C = NoClock>(PhantomData<fn() -> (M, C)>);
 
+impl<M, C> core::fmt::Debug for WfiIpi<M, C> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("WfiIpi")
+    }
+}
+
 impl<M: Msip, C> Wait for WfiIpi<M, C> {
     #[inline]
     fn wait(word: &AtomicU32, expected: u32) {
