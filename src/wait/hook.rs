@@ -7,8 +7,8 @@
 //!
 //! A hook-backed primitive that is only constructed, never waited on, links without a
 //! registration: the symbols are referenced from the blocking paths only. A binary that blocks
-//! without registering fails to link with `undefined symbol: _baresync_wait_1_0_wait` (see the
-//! README's troubleshooting section).
+//! without registering fails to link with `undefined symbol: _baresync_wait_1_0_wait` (see
+//! "Troubleshooting" on [`Hook`]).
 //!
 //! A sixth function, the current context's id ([`ContextId`]), is registered only by binaries
 //! that lock a hook-backed `ReentrantMutex`: `set_wait_hook!(T, context = C)`. Its symbol,
@@ -39,6 +39,43 @@ unsafe extern "Rust" {
 /// of its own (block the running task, unblock a given one; see [`Task`](super::Task)), whose
 /// documentation has the complete FreeRTOS hook (indexed task notifications) and the Zephyr
 /// mapping. A scheduler without a clock registers with `set_wait_hook!(untimed: T)`.
+///
+/// # Mapping the hook onto an RTOS or a kernel
+///
+/// The registered backend is futex-shaped: `wait(word, expected)` sleeps only while the word
+/// still holds `expected`, that check being atomic with respect to `wake_*`, and the word's
+/// address is nothing but a key.
+///
+/// | system | how a task blocks and is woken | clock for `WaitTimeout` |
+/// | --- | --- | --- |
+/// | FreeRTOS | a [`WaitTable`](super::WaitTable) over a task-notification index of its own (`configTASK_NOTIFICATION_ARRAY_ENTRIES` >= 2): block with `xTaskNotifyWaitIndexed`, unblock with `xTaskNotifyGiveIndexed` (`vTaskNotifyGiveIndexedFromISR` in a handler). Index 0 is shared with stream buffers and drivers, which would take or send tokens | `xTaskGetTickCount()` times the tick period |
+/// | Zephyr | a `WaitTable` over a `k_sem` (or `k_poll_signal`) per thread: `k_sem_take` / `k_sem_give` | `k_uptime_ticks()` through `k_ticks_to_ns_floor64` |
+/// | Linux kernel | no table: `wait_var_event(word, atomic_read(word) != expected)` (timed: `wait_var_event_timeout`), woken by `wake_up_var(word)`; waking all is correct since the woken re-check | `ktime_get_ns()` |
+///
+/// Whatever the system, three rules:
+/// - A wake sent by an interrupt handler between the re-check and the sleep must not be lost:
+///   the re-check and the registration of the sleeper happen under the lock (or critical
+///   section) that `wake_*` takes.
+/// - `wake_*` may run after the primitive was freed: the address is never dereferenced.
+/// - Returning spuriously is allowed: every primitive re-checks its word.
+///
+/// # Troubleshooting
+///
+/// - `undefined symbol: _baresync_wait_1_0_wait` (GNU ld: ``undefined reference``): the binary
+///   blocks on a `hook::` primitive and nothing registered the hook. Add
+///   `baresync::set_wait_hook!(YourBackend);` once, in the final binary.
+/// - `duplicate symbol: _baresync_wait_1_0_wait` (GNU ld: ``multiple definition``): two crates
+///   register, typically a library and the binary. Only the binary registers. Two registrations
+///   in one crate already fail to compile (``symbol `_baresync_wait_1_0_now` is already
+///   defined``).
+/// - `undefined symbol: _baresync_context_1_0_current`: the binary locks a `hook::ReentrantMutex`
+///   and registered no context: use `set_wait_hook!(YourBackend, context = YourTaskId)`.
+/// - `undefined symbol: _baresync_wait_1_0_wait_timeout` (or `_now`): the hook was registered
+///   `untimed:` and the binary calls a timed method on a `hook::` name. Drop the call, or give
+///   the scheduler a clock and register `set_wait_hook!(T)` with `T: WaitTimeout`.
+/// - `undefined symbol: _critical_section_1_0_acquire` with a `WaitTable`, or on
+///   `thumbv6m-none-eabi`: the binary needs a `critical-section` implementation (cortex-m's
+///   `critical-section-single-core` on one core; a multi-core HAL's or the RTOS's otherwise).
 ///
 /// # Examples
 ///

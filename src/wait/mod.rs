@@ -189,7 +189,7 @@ pub trait Wait {
     /// backend returns `true` only if its [`heavy_fence`](Self::heavy_fence) is an asymmetric
     /// fence: once this has returned `true` on any thread, every later `heavy_fence` must execute
     /// a full memory barrier on every thread of the program, as Linux's
-    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the [`Futex`] backend on Linux). Get
+    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the `Futex` backend on Linux). Get
     /// this wrong and a waiter can sleep through an item.
     #[inline]
     fn light_publish() -> bool {

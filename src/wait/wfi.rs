@@ -47,7 +47,7 @@ use crate::primitive::Ordering;
 /// - **One core.** The wait ends only on an interrupt of this core. On several cores, a word
 ///   changed by another core wakes nobody, and nothing in the target triple tells: `thumbv6m`
 ///   covers the dual-core RP2040, `thumbv8m.main` the RP2350, `thumbv7em` the dual-core STM32H7.
-///   There, use [`Wfe`](super::Wfe) (Cortex-M: `WFE`/`SEV`), [`WfiIpi`](super::WfiIpi) (RISC-V:
+///   There, use `Wfe` (Cortex-M: `WFE`/`SEV`), `WfiIpi` (RISC-V:
 ///   `WFI` and a software interrupt to the other harts), [`Spin`](super::Spin), or an RTOS
 ///   through [`Hook`](super::Hook).
 /// - **The thread side blocks, handlers do not.** A handler that blocks waits for the code it
