@@ -131,6 +131,7 @@ const fn completed(word: u32, parties: u32) -> u32 {
 /// assert_eq!(b.checked_wait().unwrap_err(), baresync::BrokenBarrierError);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BrokenBarrierError;
 
 impl fmt::Display for BrokenBarrierError {
@@ -143,6 +144,7 @@ impl core::error::Error for BrokenBarrierError {}
 
 /// What [`Barrier::wait`] tells each party: its arrival index, and whether it is the leader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BarrierWaitResult {
     index: u32,
     leader: bool,

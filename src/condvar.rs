@@ -98,6 +98,7 @@ pub struct Condvar<W> {
 
 /// Whether a timed [`Condvar`] wait ended because its time ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct WaitTimeoutResult(bool);
 
 impl WaitTimeoutResult {

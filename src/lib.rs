@@ -171,6 +171,7 @@
 //! | `std` | `wait::StdClock`, a clock over `std::time::Instant` |
 //! | `critical-section` | compare-and-swap through `critical-section` on targets without it (forwarded to `portable-atomic`); the final binary supplies the implementation |
 //! | `lock_api` | `raw::RawMutex`, `raw::RawRwLock`, `raw::RawThreadId`: the lock words behind lock_api 0.4's traits, named in every backend module |
+//! | `defmt` | `defmt::Format` on the error types and wait results (a queue error prints `Full(..)`, never the item) |
 //!
 //! Cross-compiling, the boards the crate is tested on in QEMU, and how to pick a
 //! `critical-section` implementation on a multi-core chip: `targets/README.md` in the repository.

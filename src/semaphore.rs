@@ -43,6 +43,7 @@ const PERMITS: u32 = SLEEPERS - 1;
 /// assert!(s.try_release(1).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct SemaphoreOverflowError;
 
 impl fmt::Display for SemaphoreOverflowError {

@@ -70,6 +70,16 @@ assert!(baresync::", stringify!($name), "::Closed(()).is_closed());
             }
         }
 
+        #[cfg(feature = "defmt")]
+        impl<T> defmt::Format for $name<T> {
+            fn format(&self, f: defmt::Formatter<'_>) {
+                match self {
+                    Self::$other(_) => defmt::write!(f, "{=str}(..)", stringify!($other)),
+                    Self::Closed(_) => defmt::write!(f, "Closed(..)"),
+                }
+            }
+        }
+
         impl<T> fmt::Display for $name<T> {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 match self {
@@ -98,6 +108,7 @@ macro_rules! pop_error {
     ) => {
         $(#[$attr])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum $name {
             $(#[$other_doc])*
             $other,
@@ -247,6 +258,7 @@ pop_error! {
 /// assert_eq!(q.task_done(), Err(TaskDoneError));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct TaskDoneError;
 
 impl fmt::Display for TaskDoneError {
@@ -292,6 +304,13 @@ impl<T> Closed<T> {
 impl<T> fmt::Debug for Closed<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Closed(..)")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<T> defmt::Format for Closed<T> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Closed(..)");
     }
 }
 
