@@ -98,7 +98,7 @@ impl<T: ?Sized> UnsafeCell<T> {
 /// (Dekker) pair built from `SeqCst` operations.
 ///
 /// The C++20 model, which Rust follows, forbids both loads of such a pair from missing the other
-/// side's store when all four operations are `SeqCst`, and the queues' `Signal` relies on exactly
+/// side's store when all four operations are `SeqCst`, and the queues' `EventCount` relies on exactly
 /// that. loom does not model the total order of `SeqCst` loads and stores (it treats them as
 /// acquire/release, see its README, "Unsupported features"), only `SeqCst` fences; without this
 /// fence it reports lost wake-ups that the real memory model rules out. Placed right after the

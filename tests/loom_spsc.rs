@@ -1,5 +1,5 @@
 //! loom models of `SpscQueue`: slot reuse across the ring's wrap-around, publication of items,
-//! the blocking path through the queue's `Signal` (its `SeqCst` Dekker pair) on an emulated futex
+//! the blocking path through the queue's `EventCount` (its `SeqCst` Dekker pair) on an emulated futex
 //! (a side left asleep is a loom deadlock), and `close` racing with a blocked pop and push.
 //!
 //! Items live in the queue's slots, whose cells loom checks: a pop that reads a slot before the

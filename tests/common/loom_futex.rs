@@ -2,7 +2,7 @@
 //! loom's own `Mutex` and `Condvar`, the `futex_sync` family of types bound to it, and `model`.
 //!
 //! `baresync::spin` has `WAKE_NEEDED == false`: its waiters poll, so loom explores the polling
-//! paths but never the sleeping protocol (the `SLEEPERS`/`CONTENDED` bits, the queues' `Signal`).
+//! paths but never the sleeping protocol (the `SLEEPERS`/`CONTENDED` bits, the queues' `EventCount`).
 //! [`LoomFutex`] has `WAKE_NEEDED == true` and really blocks: a waiter whose wake-up the library
 //! forgets stays blocked, and loom reports the execution as a deadlock. That is what makes the
 //! lost wake-up models meaningful.
