@@ -20,9 +20,11 @@ if [[ -z $size_tool ]]; then
     exit 1
 fi
 
-# Prints "<.text> <.bss>" of an ELF (`.text` excludes the vector table, `.vector_table`).
+# Prints "<.text> <.bss> <.data>" of an ELF (`.text` excludes the vector table,
+# `.vector_table`; `.data` is RAM whose initial image also takes flash).
 sections() {
-    "$size_tool" -A "$1" | awk '$1 == ".text" { t = $2 } $1 == ".bss" { b = $2 } END { print t + 0, b + 0 }'
+    "$size_tool" -A "$1" |
+        awk '$1 == ".text" { t = $2 } $1 == ".bss" { b = $2 } $1 == ".data" { d = $2 } END { print t + 0, b + 0, d + 0 }'
 }
 
 release_s=(--release
@@ -33,15 +35,15 @@ release_s=(--release
 cargo build --quiet "${release_s[@]}" --examples --target "$target" ${2:+"$2"}
 
 bins="$target_dir/size/$target/release"
-read -r base_text base_bss < <(sections "$bins/baseline")
+read -r base_text base_bss base_data < <(sections "$bins/baseline")
 
 printf '\n%s, opt-level "s", LTO. Delta = .text minus the baseline'"'"'s %s B.\n\n' "$target" "$base_text"
-printf '| %-58s | %6s | %6s | %5s |\n' "program" ".text" "delta" ".bss"
-printf '| %-58s | %6s | %6s | %5s |\n' "---" "---:" "---:" "---:"
+printf '| %-58s | %6s | %6s | %5s | %5s |\n' "program" ".text" "delta" ".bss" ".data"
+printf '| %-58s | %6s | %6s | %5s | %5s |\n' "---" "---:" "---:" "---:" "---:"
 row() {
-    local name=$1 elf=$2 text bss
-    read -r text bss < <(sections "$elf")
-    printf '| %-58s | %6s | %+6d | %5s |\n' "$name" "$text" $((text - base_text)) "$bss"
+    local name=$1 elf=$2 text bss data
+    read -r text bss data < <(sections "$elf")
+    printf '| %-58s | %6s | %+6d | %5s | %5s |\n' "$name" "$text" $((text - base_text)) "$bss" "$data"
 }
 row "baseline (main loop + SysTick)" "$bins/baseline"
 row "baresync spin::Mutex: lock in main, try_lock in SysTick" "$bins/baresync_mutex"
@@ -50,6 +52,8 @@ row "baresync SpscQueue<u32, 8>: try_push in SysTick, try_pop" "$bins/baresync_s
 row "  the same, split through &mut as the heapless anchor" "$bins/baresync_spsc_split"
 row "baresync wfi::SpscQueue<u32, 8>: try_push in SysTick, pop" "$bins/baresync_spsc_wfi"
 row "heapless::spsc::Queue<u32, 8> (0.9): enqueue/dequeue" "$bins/heapless_spsc"
+row "baresync spin::MpmcQueue<u32, 8>: try_push in SysTick, try_pop" "$bins/baresync_mpmc"
+row "heapless::mpmc::Queue<u32, 8> (0.9): enqueue/dequeue" "$bins/heapless_mpmc"
 for ex in examples/*.rs; do
     name=$(basename "$ex" .rs)
     row "example $name" "$target_dir/$target/release/examples/$name"
