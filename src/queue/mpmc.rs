@@ -68,10 +68,12 @@
 //! position of the entry, `t - S`, has been popped and the entry is free to reuse (pushes check
 //! `t - head < N`, `close` finds `t - head <= N`, and `SPARE >= 1`).
 //!
-//! `free` (beside the eventcounts) counts the slots neither held nor promised: a push reserves
-//! one by decrementing it before it looks for a slot without `USED`, and whoever frees a slot
-//! increments it after clearing `USED`. So a push holding a reservation always finds a slot,
-//! and `free == 0` means all `S` slots are held or promised.
+//! `held` (beside the eventcounts) counts the slots held or promised: a push reserves one by
+//! incrementing it (only while it is below `S`) before it looks for a slot without `USED`, and
+//! whoever frees a slot decrements it after clearing `USED`. So a push holding a reservation
+//! always finds a slot, and `held == S` means all `S` slots are held or promised. (Counting the
+//! held slots rather than the free ones keeps a new queue all zeros: a `static` one sits in
+//! `.bss`, with no initial image in flash.)
 //!
 //! # Linearizability
 //!
@@ -87,7 +89,7 @@
 //! | pop `Closed` | its load of the marker at `head` | the marker is the only committed position left |
 //! | `close` | the commit of the marker | |
 //!
-//! `Full` is also answered when a push finds no free slot (`free == 0`) and, looking again, the
+//! `Full` is also answered when a push finds no free slot (`held == S`) and, looking again, the
 //! queue is neither full nor closed. All `S = N + SPARE` slots are then held, by fewer than `N`
 //! queued items, so more than `SPARE` other calls hold one: pushes between reserving a slot and
 //! committing (or giving it back), pops between taking their item and freeing its slot. Hence
@@ -112,9 +114,9 @@
 //! | compare-exchange moving `tail` on | AcqRel, Acquire on failure | the Acquire `tail` loads: every position before `tail` is seen committed, so a call that returned before another began is seen by it (one release sequence: every write to `tail` is a read-modify-write) |
 //! | load of `head` | Relaxed | none: decisions on `head` alone; coherence places it after every pop that returned before this call began |
 //! | compare-exchange on `head` | Relaxed (`SeqCst` if the backend wakes) | the eventcount contract only: the item is ordered by its entry, the slot by `USED` |
-//! | reserving in `free` | Acquire | the Release increment of the call that freed a slot: its cleared `USED` is seen |
+//! | reserving in `held` | Acquire | the Release increment of the call that freed a slot: its cleared `USED` is seen |
 //! | `fetch_or(USED)` taking a slot | Acquire | the Release `fetch_and` freeing it: the previous item was moved out before the slot is written again |
-//! | `fetch_add` on `free` | Release (`SeqCst` if the backend wakes) | reserving in `free`; the eventcount contract for pushers waiting for a slot |
+//! | `fetch_sub` on `held` | Release (`SeqCst` if the backend wakes) | reserving in `held`; the eventcount contract for pushers waiting for a slot |
 //! | `close` sets `MARK` | `SeqCst` | the eventcount contract |
 //! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
@@ -167,11 +169,11 @@ use crate::wait::{Deadline, Forever, Limit, Wait, WaitTimeout};
 /// A slot word's "slot held" flag; see the module docs.
 const USED: usize = 1;
 
-/// The free-slot count and the two eventcounts: every push and pop writes `free` just before it
+/// The held-slot count and the two eventcounts: every push and pop writes `held` just before it
 /// loads an eventcount word, so they share a line.
 struct Signals {
-    /// Slots neither held nor promised to a push (module docs).
-    free: AtomicUsize,
+    /// Slots held, or promised to a push (module docs).
+    held: AtomicUsize,
     /// Poppers sleep here while the queue is empty.
     not_empty: EventCount,
     /// Pushers sleep here while the queue is full.
@@ -342,7 +344,7 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                 head: CachePadded(AtomicUsize::new(0)),
                 tail: CachePadded(AtomicUsize::new(0)),
                 signals: CachePadded(Signals {
-                    free: AtomicUsize::new(N + SPARE),
+                    held: AtomicUsize::new(0),
                     not_empty: EventCount::new(),
                     not_full: EventCount::new(),
                 }),
@@ -507,18 +509,18 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     }
 
     /// Takes a free slot, starting the search at `near`; `None` when every slot is held or
-    /// promised (module docs, "Slot words": `free`). Never waits.
+    /// promised (module docs, "Slot words": `held`). Never waits.
     fn take_slot(&self, near: usize, recheck: bool) -> Option<usize> {
-        let free = &self.signals.free;
+        let held = &self.signals.held;
         let load = check_ordering(recheck, Ordering::Relaxed);
-        let mut count = free.load(load);
+        let mut count = held.load(load);
         loop {
-            if count == 0 {
+            if count == Self::SLOTS {
                 return None;
             }
-            // Acquire: pairs with the Release increment in `release_slot`: the `USED` flags it
+            // Acquire: pairs with the Release decrement in `release_slot`: the `USED` flags it
             // cleared are seen below.
-            match free.compare_exchange_weak(count, count - 1, Ordering::Acquire, load) {
+            match held.compare_exchange_weak(count, count + 1, Ordering::Acquire, load) {
                 Ok(_) => break,
                 Err(now) => count = now,
             }
@@ -578,7 +580,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         self.slots.word(slot).fetch_and(!USED, Ordering::Release);
         // Release: pairs with the Acquire reservation in `take_slot`. SeqCst when a pusher may
         // sleep for want of a slot (eventcount contract), unless the asymmetric fence stands in.
-        self.signals.free.fetch_add(1, publish_ordering::<W>());
+        self.signals.held.fetch_sub(1, publish_ordering::<W>());
     }
 
     /// The first half of a push: checks for room, takes a slot and writes `item` into it. The
@@ -1064,7 +1066,7 @@ mod tests {
 
     #[test]
     fn size_is_four_cache_lines_and_the_slots() {
-        // head, tail, signals (with `free`), finished; then `N + SPARE` slots of a word and an
+        // head, tail, signals (with `held`), finished; then `N + SPARE` slots of a word and an
         // item; rounded up to the line (the struct's alignment).
         let line = core::mem::align_of::<CachePadded<u8>>();
         let size =
