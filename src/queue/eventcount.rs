@@ -62,6 +62,12 @@
 //! it (both check the `SeqCst` protocol: Miri's `Futex` has no `membarrier`, loom has no `Futex`);
 //! the host suite runs it on every `Futex` test.
 //!
+//! Only `SpscQueue` uses it, whose publications are plain stores. The fence is a fraction of a
+//! microsecond on an idle machine but about 11 µs in this repository's 2-vCPU VM while other
+//! threads of the process run on the other core (it interrupts them), so a waiter that sleeps on
+//! every item pays it on every item. `MpmcQueue` publishes with read-modify-writes, which cost
+//! the same at `SeqCst` ([`publish_rmw_ordering`]), so its waiters skip the fence.
+//!
 //! # Polling before sleeping, and polling backends
 //!
 //! Before announcing itself, a waiter re-tries its attempt through a bounded polling phase
@@ -88,6 +94,25 @@ pub(crate) fn publish_ordering<W: Wait>() -> Ordering {
         Ordering::SeqCst
     } else {
         // A polling backend; or waiters pay for both sides with `W::heavy_fence` (module docs).
+        Ordering::Release
+    }
+}
+
+/// The ordering of a read-modify-write that publishes a change waiters may sleep on: `SeqCst`
+/// when the backend needs waking, `Release` for a polling backend.
+///
+/// A queue whose every publication is a read-modify-write uses this one and an
+/// `EventCount<false>`, whose waiters skip `W::heavy_fence`: the `SeqCst` costs its publishers
+/// nothing there (on x86-64 a read-modify-write is one locked instruction whatever its ordering;
+/// on AArch64 an acquiring load-exclusive), while the asymmetric fence costs each waiter a
+/// system call that interrupts every core running the process: cheap on an idle machine, but
+/// with busy threads in the process it made capacity-1 hand-offs three times slower than std's
+/// `sync_channel(1)` (BENCHMARKS.md, the load test).
+#[inline]
+pub(crate) fn publish_rmw_ordering<W: Wait>() -> Ordering {
+    if W::WAKE_NEEDED {
+        Ordering::SeqCst
+    } else {
         Ordering::Release
     }
 }

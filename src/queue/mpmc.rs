@@ -159,7 +159,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use super::blocking::{self, Attempts};
-use super::eventcount::{EventCount, check_ordering, publish_ordering};
+use super::eventcount::{EventCount, check_ordering, publish_rmw_ordering};
 use super::pad::CachePadded;
 use super::storage::Storage;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
@@ -174,10 +174,11 @@ const USED: usize = 1;
 struct Signals {
     /// Slots held, or promised to a push (module docs).
     held: AtomicUsize,
-    /// Poppers sleep here while the queue is empty.
-    not_empty: EventCount,
+    /// Poppers sleep here while the queue is empty. Every publication is a read-modify-write,
+    /// so the waiters need no asymmetric fence (`publish_rmw_ordering`).
+    not_empty: EventCount<false>,
     /// Pushers sleep here while the queue is full.
-    not_full: EventCount,
+    not_full: EventCount<false>,
 }
 
 /// The finished-task count and the joiners' eventcount; see the module docs, "Tasks".
@@ -553,12 +554,12 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         while let Entry::Vacant = Self::entry(current, tail) {
             // Release: pairs with the Acquire entry loads: the item was written before it is read,
             // and the commits before `tail` are passed on. SeqCst when a sleeping popper may need
-            // waking (eventcount contract), unless the backend's asymmetric fence stands in for it.
+            // waking (eventcount contract; free for a read-modify-write: `publish_rmw_ordering`).
             // `USED` belongs to the slot, not the entry: it is carried over.
             match word.compare_exchange_weak(
                 current,
                 committed | current & USED,
-                publish_ordering::<W>(),
+                publish_rmw_ordering::<W>(),
                 Ordering::Relaxed,
             ) {
                 Ok(_) => return true,
@@ -579,8 +580,8 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         // Acquire `fetch_or` in `take_slot`).
         self.slots.word(slot).fetch_and(!USED, Ordering::Release);
         // Release: pairs with the Acquire reservation in `take_slot`. SeqCst when a pusher may
-        // sleep for want of a slot (eventcount contract), unless the asymmetric fence stands in.
-        self.signals.held.fetch_sub(1, publish_ordering::<W>());
+        // sleep for want of a slot (eventcount contract).
+        self.signals.held.fetch_sub(1, publish_rmw_ordering::<W>());
     }
 
     /// The first half of a push: checks for room, takes a slot and writes `item` into it. The
@@ -642,12 +643,12 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         loop {
             match self.entry_at(head, load_entry) {
                 Entry::Item(slot) => {
-                    // SeqCst when a sleeping pusher may need waking (eventcount contract), unless
-                    // the asymmetric fence stands in; the data needs nothing (module docs).
+                    // SeqCst when a sleeping pusher may need waking (eventcount contract); the
+                    // data needs nothing (module docs).
                     match self.head.compare_exchange_weak(
                         head,
                         Self::next(head),
-                        publish_ordering::<W>(),
+                        publish_rmw_ordering::<W>(),
                         load_head,
                     ) {
                         Ok(_) => return Ok(PopClaim { slot }),
@@ -752,7 +753,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// });
     /// ```
     pub fn push(&self, item: T) -> Result<(), Closed<T>> {
-        blocking::push_until::<W, _, _, true>(self, item, &Forever)
+        blocking::push_until::<W, _, _, false>(self, item, &Forever)
             .map_err(|e| Closed(e.into_inner()))
     }
 
@@ -774,7 +775,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// });
     /// ```
     pub fn pop(&self) -> Result<T, Closed> {
-        blocking::pop_until::<W, _, _, true>(self, &Forever).map_err(|_| Closed(()))
+        blocking::pop_until::<W, _, _, false>(self, &Forever).map_err(|_| Closed(()))
     }
 
     /// Closes the queue: later pushes fail and hand their item back, queued items can still be
@@ -916,7 +917,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     }
 }
 
-impl<T, const N: usize, W: Wait, const SPARE: usize> Attempts<true> for MpmcQueue<T, N, W, SPARE> {
+impl<T, const N: usize, W: Wait, const SPARE: usize> Attempts<false> for MpmcQueue<T, N, W, SPARE> {
     type Item = T;
 
     #[inline]
@@ -931,12 +932,12 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> Attempts<true> for MpmcQueu
     }
 
     #[inline]
-    fn not_full(&self) -> &EventCount {
+    fn not_full(&self) -> &EventCount<false> {
         &self.signals.not_full
     }
 
     #[inline]
-    fn not_empty(&self) -> &EventCount {
+    fn not_empty(&self) -> &EventCount<false> {
         &self.signals.not_empty
     }
 }
@@ -963,7 +964,7 @@ impl<T, const N: usize, W: WaitTimeout, const SPARE: usize> MpmcQueue<T, N, W, S
     /// assert!(q.push_timeout(2, Duration::from_millis(10)).unwrap_err().is_timeout());
     /// ```
     pub fn push_timeout(&self, item: T, timeout: Duration) -> Result<(), PushTimeoutError<T>> {
-        blocking::push_until::<W, _, _, true>(self, item, &Deadline::<W::Clock>::after(timeout))
+        blocking::push_until::<W, _, _, false>(self, item, &Deadline::<W::Clock>::after(timeout))
     }
 
     /// Pops the oldest item, blocking while the queue is empty, for at most `timeout`.
@@ -986,7 +987,7 @@ impl<T, const N: usize, W: WaitTimeout, const SPARE: usize> MpmcQueue<T, N, W, S
     /// assert_eq!(q.pop_timeout(Duration::from_millis(5)), Err(PopTimeoutError::Timeout));
     /// ```
     pub fn pop_timeout(&self, timeout: Duration) -> Result<T, PopTimeoutError> {
-        blocking::pop_until::<W, _, _, true>(self, &Deadline::<W::Clock>::after(timeout))
+        blocking::pop_until::<W, _, _, false>(self, &Deadline::<W::Clock>::after(timeout))
     }
 
     /// Blocks until every task is done or `timeout` has passed; `true` when none is left.
