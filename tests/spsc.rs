@@ -83,6 +83,44 @@ for_each_backend! {
         assert_each_dropped_once(&drops);
     }
 
+    /// Capacity-1 hand-offs there and back, each side blocking on nearly every item, one pop in
+    /// eight timed: every item crosses twice, in order. On the fault-injecting backend each fence
+    /// reports itself costly at random, so both waiters keep switching between fencing and heavy
+    /// mode (`queue/eventcount.rs`) while they really sleep: a key or mode field left wrong by a
+    /// switch hangs the test, and the watchdog fails it. (The window a missing fence opens, a
+    /// store still in the publisher's store buffer, is too narrow for a test to hit: the module
+    /// docs argue that part.)
+    #[test]
+    fn capacity_one_round_trips_lose_no_wake_up() {
+        let rounds = scaled(20_000) as u32;
+        let _armed = watchdog("capacity_one_round_trips_lose_no_wake_up");
+        let mut there = sync::SpscQueue::<u32, 1>::new();
+        let mut back = sync::SpscQueue::<u32, 1>::new();
+        let (to_echo, from_main) = there.split();
+        let (to_main, from_echo) = back.split();
+        thread::scope(|s| {
+            s.spawn(move || {
+                for i in 0..rounds {
+                    let item = if i % 8 == 0 {
+                        loop {
+                            if let Ok(item) = from_main.pop_timeout(Duration::from_micros(50)) {
+                                break item;
+                            }
+                        }
+                    } else {
+                        from_main.pop().unwrap()
+                    };
+                    assert_eq!(item, i);
+                    to_main.push(item).unwrap();
+                }
+            });
+            for i in 0..rounds {
+                to_echo.push(i).unwrap();
+                assert_eq!(from_echo.pop(), Ok(i));
+            }
+        });
+    }
+
     #[test]
     fn dropping_a_half_closes_the_queue() {
         let mut q = sync::SpscQueue::<u32, 2>::new();

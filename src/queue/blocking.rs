@@ -15,7 +15,7 @@ use crate::wait::{Limit, Wait};
 /// What the blocking verbs need from a queue.
 ///
 /// `LIGHT_PUBLISHERS` is the kind of its eventcounts (see [`EventCount`]): `true` when the
-/// attempts publish with [`publish_ordering`](super::eventcount::publish_ordering).
+/// attempts publish with [`EventCount::publish_ordering`] (a store the waiter may have to fence for).
 pub(crate) trait Attempts<const LIGHT_PUBLISHERS: bool> {
     /// The queue's item.
     type Item;

@@ -10,7 +10,10 @@
 //! | bits | meaning |
 //! | --- | --- |
 //! | bit 0, `SLEEPERS` | someone may be about to sleep on the word: the next notifier must wake |
-//! | bits 1..32 | a sequence number, bumped by every notifier that wakes (wrapping) |
+//! | bit 1, `HEAVY` | light publishers only: publish with `SeqCst` ("Heavy mode" below) |
+//! | bit 2, `FENCED` | light publishers only: the waiter has fenced since setting `HEAVY` |
+//! | bits 3..7, `UNFENCED_SLEEPS` | light publishers only: sleeps without a fence, up to 15 |
+//! | bits 7..32 | a sequence number, bumped by every notifier that wakes (wrapping) |
 //!
 //! A waiter announces itself with `fetch_or(SLEEPERS)` and keeps the resulting word as its
 //! `key`, re-checks its condition, and only then sleeps with `W::wait(word, key)`. A notifier,
@@ -62,12 +65,42 @@
 //! it (both check the `SeqCst` protocol: Miri's `Futex` has no `membarrier`, loom has no `Futex`);
 //! the host suite runs it on every `Futex` test.
 //!
-//! Only `SpscQueue` uses it, whose publications are plain stores. The fence is a fraction of a
-//! microsecond on an idle machine but about 11 µs in this repository's 2-vCPU VM while other
-//! threads of the process run on the other core (it interrupts them), so a waiter that sleeps on
-//! every item pays it on every item. `MpmcQueue` publishes with read-modify-writes, which cost
-//! the same at `SeqCst` ([`publish_rmw_ordering`]), so its waiters skip the fence.
+//! Only `SpscQueue` uses it, whose publications are plain stores. `MpmcQueue` publishes with
+//! read-modify-writes, which cost the same at `SeqCst` ([`strong_publish_ordering`]), so its
+//! waiters skip the fence.
 //!
+//! # Heavy mode
+//!
+//! The fence is a fraction of a microsecond on an idle machine, but about 11 µs in this
+//! repository's 2-vCPU VM while other threads of the process run on the other core (it
+//! interrupts them), and a waiter that sleeps on every item (a capacity-1 hand-off under load)
+//! pays it on every item. So the waiter of an `EventCount<true>` can move the cost back to the
+//! publisher for a while: when the backend reports its fences costly
+//! ([`Wait::heavy_fence_is_costly`]: on `Futex`, slow and frequent, so that `SeqCst` stores
+//! would cost less; a queue that sleeps now and then keeps its light stores), the waiter sets
+//! `HEAVY` in the word, and the publisher,
+//! which reads the word before each publishing store ([`EventCount::publish_ordering`]), stores
+//! with `SeqCst` while `HEAVY` is set: the symmetric protocol, which needs no fence.
+//!
+//! A publication that read `HEAVY` clear just before it was set may still store light, so the
+//! waiter keeps fencing until one fence has run after `HEAVY` was set, and marks that with
+//! `FENCED`; from then on it sleeps without fencing. Why that is enough: take a publication that
+//! stores light, so it read `HEAVY` clear, and that fence, which runs a full barrier at some point
+//! of the publisher's instruction stream. The read of `HEAVY` lies before that point (after it, it
+//! would see `HEAVY`). If the publishing store lies before it too, the fencing waiter's re-check
+//! sees the store, and so does every later one. If the store lies after it, the publisher's
+//! sleeper check comes after the barrier and sees the `SLEEPERS` that waiter set before fencing,
+//! which only the publisher itself clears (one publisher per eventcount, and it is busy with this
+//! publication; a timed-out or spuriously woken waiter leaves the bit set), so it wakes that
+//! waiter, or any later one.
+//! After 15 sleeps without fencing the mode lapses: the waiter clears the three fields, which
+//! lets the publisher store light again, and fences on that sleep and after, until the backend
+//! reports costly fences again.
+//!
+//! This reasoning needs **one publisher and one waiter per eventcount**, as `SpscQueue`'s halves
+//! give (`close` publishes with `SeqCst`). The mode's fields live in the word, beside
+//! `SLEEPERS`, and only the waiter writes them; a notifier's bump carries them over.
+
 //! # Polling before sleeping, and polling backends
 //!
 //! Before announcing itself, a waiter re-tries its attempt through a bounded polling phase
@@ -85,31 +118,18 @@ use core::sync::atomic::compiler_fence;
 use crate::primitive::{AtomicU32, Ordering, const_fn, loom_dekker_fence};
 use crate::wait::{Limit, Poll, Wait};
 
-/// The ordering of a store or read-modify-write that publishes a change waiters may sleep on:
-/// `SeqCst` when the backend needs waking (the eventcount contract, module docs), `Release` for a
-/// polling backend. Callers still pair it with an Acquire (or `SeqCst`) load on the reading side.
-#[inline]
-pub(crate) fn publish_ordering<W: Wait>() -> Ordering {
-    if W::WAKE_NEEDED && !W::light_publish() {
-        Ordering::SeqCst
-    } else {
-        // A polling backend; or waiters pay for both sides with `W::heavy_fence` (module docs).
-        Ordering::Release
-    }
-}
-
-/// The ordering of a read-modify-write that publishes a change waiters may sleep on: `SeqCst`
-/// when the backend needs waking, `Release` for a polling backend.
+/// The ordering of a read-modify-write, or of a rare store (`close`), that publishes a change
+/// waiters may sleep on: `SeqCst` when the backend needs waking (the eventcount contract, module
+/// docs), `Release` for a polling backend. Callers still pair it with an Acquire (or `SeqCst`)
+/// load on the reading side.
 ///
 /// A queue whose every publication is a read-modify-write uses this one and an
 /// `EventCount<false>`, whose waiters skip `W::heavy_fence`: the `SeqCst` costs its publishers
 /// nothing there (on x86-64 a read-modify-write is one locked instruction whatever its ordering;
 /// on AArch64 an acquiring load-exclusive), while the asymmetric fence costs each waiter a
-/// system call that interrupts every core running the process: cheap on an idle machine, but
-/// with busy threads in the process it made capacity-1 hand-offs three times slower than std's
-/// `sync_channel(1)` (BENCHMARKS.md, the load test).
+/// system call that interrupts every core running the process (module docs, "Heavy mode").
 #[inline]
-pub(crate) fn publish_rmw_ordering<W: Wait>() -> Ordering {
+pub(crate) fn strong_publish_ordering<W: Wait>() -> Ordering {
     if W::WAKE_NEEDED {
         Ordering::SeqCst
     } else {
@@ -126,15 +146,28 @@ pub(crate) fn check_ordering(recheck: bool, weak: Ordering) -> Ordering {
 
 /// Bit 0: a waiter may be asleep (or about to sleep); the next notifier must wake.
 const SLEEPERS: u32 = 1;
-/// One step of the sequence in bits 1..32.
-const STEP: u32 = 2;
+/// Bit 1, light publishers only: the waiter asks the publisher to store with `SeqCst` ("Heavy
+/// mode" in the module docs).
+const HEAVY: u32 = 2;
+/// Bit 2, light publishers only: the waiter has fenced since it set `HEAVY`, so it may sleep
+/// without fencing.
+const FENCED: u32 = 4;
+/// Bits 3..7, light publishers only: sleeps without a fence since `FENCED`; at the maximum (15)
+/// the heavy mode lapses.
+const UNFENCED_SLEEPS: u32 = 0xf << 3;
+/// One sleep in `UNFENCED_SLEEPS`.
+const ONE_SLEEP: u32 = 1 << 3;
+/// One step of the sequence in bits 7..32.
+const STEP: u32 = 1 << 7;
 
 /// An eventcount: waiters sleep until a notifier reports a change. See the module docs.
 ///
-/// `LIGHT_PUBLISHERS`: whether notifiers may publish with [`publish_ordering`], which is
-/// `Release` when the backend offers asymmetric fences; waiters then call `W::heavy_fence`
-/// before re-checking. The lock-based queues and `join` publish under a lock or with a `SeqCst`
-/// read-modify-write, so their waiters skip that system call.
+/// `LIGHT_PUBLISHERS`: whether notifiers may publish with
+/// [`publish_ordering`](EventCount::publish_ordering), which is `Release` when the backend offers
+/// asymmetric fences; waiters then call `W::heavy_fence` before re-checking, or switch to heavy
+/// mode (module docs), which needs one publisher and one waiter. `MpmcQueue`, the lock-based
+/// queues and `join` publish under a lock or with a `SeqCst` read-modify-write, so their waiters
+/// skip that system call.
 pub(crate) struct EventCount<const LIGHT_PUBLISHERS: bool = true> {
     /// `SLEEPERS` flag plus sequence number; see the module docs.
     word: AtomicU32,
@@ -199,11 +232,55 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         // follows it in S. (The fence is loom's stand-in for that order: `primitive.rs`.)
         let key = self.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS;
         loom_dekker_fence();
-        // The waiter's half of an asymmetric fence, for publishers that skipped theirs.
-        if LIGHT_PUBLISHERS {
-            W::heavy_fence();
+        if LIGHT_PUBLISHERS && W::light_publish() {
+            self.fence_light_publishers::<W>(key)
+        } else {
+            key
         }
-        key
+    }
+
+    /// The waiter's half of an asymmetric fence, for publishers that skipped theirs, or none in
+    /// heavy mode; moves between the modes (module docs, "Heavy mode"). Returns the key to sleep
+    /// on: the word as this waiter left it.
+    #[cold]
+    fn fence_light_publishers<W: Wait>(&self, mut key: u32) -> u32 {
+        if key & FENCED != 0 {
+            if key & UNFENCED_SLEEPS != UNFENCED_SLEEPS {
+                // Heavy mode: every store the re-check may miss is `SeqCst`.
+                return self.update(key, |word| word + ONE_SLEEP);
+            }
+            // Lapse: the publisher may store light again from now on, so this sleep fences.
+            key = self.update(key, |word| word & !(HEAVY | FENCED | UNFENCED_SLEEPS));
+        }
+        W::heavy_fence();
+        if key & HEAVY != 0 {
+            // `HEAVY` was set before this fence: every publication that read it clear is
+            // covered by this fence, and every later one reads it set.
+            self.update(key, |word| word | FENCED)
+        } else if W::heavy_fence_is_costly() {
+            // Ask; the next sleep fences once more, then stops (module docs).
+            self.update(key, |word| word | HEAVY)
+        } else {
+            key
+        }
+    }
+
+    /// Applies `change` to the word, which the caller last saw as `key`; returns the new key.
+    fn update(&self, mut key: u32, change: impl Fn(u32) -> u32) -> u32 {
+        // SeqCst: an announcement like `prepare`'s `fetch_or`. A notifier may have bumped the
+        // word meanwhile (and cleared `SLEEPERS`): the key keeps `SLEEPERS`, so it is stale and
+        // the sleep returns at once, to re-check after that publication.
+        loop {
+            match self.word.compare_exchange_weak(
+                key,
+                change(key),
+                Ordering::SeqCst,
+                Ordering::SeqCst,
+            ) {
+                Ok(_) => return change(key) | SLEEPERS,
+                Err(now) => key = now,
+            }
+        }
     }
 
     /// Makes `attempt` until it succeeds, re-trying it after every possible change, or until
@@ -252,6 +329,27 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     }
 }
 
+impl EventCount<true> {
+    /// The ordering of the store that publishes a change this eventcount's waiter may sleep on
+    /// (a queue position): `SeqCst` when the backend needs waking, unless it offers asymmetric
+    /// fences and the waiter has not asked for heavy mode; then `Release`, and the waiter pays
+    /// with `W::heavy_fence` (module docs). `Release` for a polling backend.
+    #[inline]
+    pub(crate) fn publish_ordering<W: Wait>(&self) -> Ordering {
+        if !W::WAKE_NEEDED {
+            return Ordering::Release;
+        }
+        // Relaxed: read before the store it decides on, which cannot move above it (the store
+        // depends on it); module docs, "Heavy mode", for why a stale value is covered.
+        let light = W::light_publish() && self.word.load(Ordering::Relaxed) & HEAVY == 0;
+        if light {
+            Ordering::Release
+        } else {
+            Ordering::SeqCst
+        }
+    }
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
@@ -286,7 +384,8 @@ mod tests {
 
     #[test]
     fn notify_without_sleepers_leaves_the_word_alone() {
-        let count: EventCount = EventCount::new();
+        // No light publishers: no fence, no mode (heavy mode has its own tests below).
+        let count: EventCount<false> = EventCount::new();
         count.notify::<Futex>();
         assert_eq!(count.word.load(Ordering::Relaxed), 0);
         let key = count.prepare::<Futex>();
@@ -297,6 +396,112 @@ mod tests {
             STEP,
             "bumped, flag cleared"
         );
+    }
+
+    use core::sync::atomic::AtomicU32 as Counter;
+
+    /// Fences made by `Fences<false>` and `Fences<true>` (one counter each: tests run in parallel).
+    static FENCES: [Counter; 2] = [Counter::new(0), Counter::new(0)];
+
+    /// `Futex` with asymmetric fences that it counts, and reports costly if `COSTLY`.
+    struct Fences<const COSTLY: bool>;
+
+    impl<const COSTLY: bool> Fences<COSTLY> {
+        fn made() -> u32 {
+            FENCES[COSTLY as usize].load(Ordering::Relaxed)
+        }
+    }
+
+    impl<const COSTLY: bool> Wait for Fences<COSTLY> {
+        fn wait(word: &AtomicU32, expected: u32) {
+            Futex::wait(word, expected)
+        }
+        fn wake_one(word: *const AtomicU32) {
+            Futex::wake_one(word)
+        }
+        fn wake_all(word: *const AtomicU32) {
+            Futex::wake_all(word)
+        }
+        fn light_publish() -> bool {
+            true
+        }
+        fn heavy_fence() {
+            FENCES[COSTLY as usize].fetch_add(1, Ordering::Relaxed);
+        }
+        fn heavy_fence_is_costly() -> bool {
+            COSTLY
+        }
+    }
+
+    type Costly = Fences<true>;
+
+    #[test]
+    fn costly_fences_move_the_waiter_to_heavy_mode_and_back() {
+        let count: EventCount = EventCount::new();
+        assert_eq!(count.publish_ordering::<Costly>(), Ordering::Release);
+
+        // First sleep: fences, finds the fence costly, asks for heavy mode.
+        let key = count.prepare::<Costly>();
+        assert_eq!((Costly::made(), key & (HEAVY | FENCED)), (1, HEAVY));
+        assert_eq!(count.publish_ordering::<Costly>(), Ordering::SeqCst);
+        // Second: fences once more, after `HEAVY` was set, and says so.
+        let key = count.prepare::<Costly>();
+        assert_eq!(
+            (Costly::made(), key & (HEAVY | FENCED)),
+            (2, HEAVY | FENCED)
+        );
+        assert_eq!(
+            key,
+            count.word.load(Ordering::Relaxed),
+            "the key is the word"
+        );
+
+        // A notifier's bump keeps the mode.
+        count.notify::<Costly>();
+        let word = count.word.load(Ordering::Relaxed);
+        assert_eq!(word & (SLEEPERS | HEAVY | FENCED), HEAVY | FENCED);
+
+        // Then 15 sleeps without a fence.
+        for sleeps in 1..=15 {
+            let key = count.prepare::<Costly>();
+            assert_eq!(Costly::made(), 2);
+            assert_eq!((key & UNFENCED_SLEEPS) / ONE_SLEEP, sleeps);
+        }
+        // The 16th lapses: it fences, and asks again since the fence is still costly.
+        let key = count.prepare::<Costly>();
+        assert_eq!(Costly::made(), 3);
+        assert_eq!(key & (HEAVY | FENCED | UNFENCED_SLEEPS), HEAVY);
+        assert_eq!(key & !(STEP - 1), word & !(STEP - 1), "one bump, kept");
+    }
+
+    #[test]
+    fn cheap_fences_never_leave_light_mode() {
+        type Cheap = Fences<false>;
+        let count: EventCount = EventCount::new();
+        for made in 1..=3 {
+            let key = count.prepare::<Cheap>();
+            assert_eq!(Cheap::made(), made, "every sleep fences");
+            assert_eq!(key & (HEAVY | FENCED | UNFENCED_SLEEPS), 0);
+        }
+        assert_eq!(count.publish_ordering::<Cheap>(), Ordering::Release);
+        assert_eq!(
+            count.publish_ordering::<Spin>(),
+            Ordering::Release,
+            "polling backend"
+        );
+    }
+
+    #[test]
+    fn a_notifier_between_the_waiters_steps_leaves_a_stale_key() {
+        // The bump lands after the announcement, before the mode change: the returned key keeps
+        // `SLEEPERS`, the word does not, so the sleep returns at once to re-check.
+        let count: EventCount = EventCount::new();
+        let key = count.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS;
+        count.notify::<Costly>();
+        let key = count.update(key, |word| word | HEAVY);
+        let word = count.word.load(Ordering::Relaxed);
+        assert_eq!(word, STEP | HEAVY);
+        assert_ne!(key, word);
     }
 
     #[test]

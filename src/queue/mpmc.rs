@@ -159,7 +159,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use super::blocking::{self, Attempts};
-use super::eventcount::{EventCount, check_ordering, publish_rmw_ordering};
+use super::eventcount::{EventCount, check_ordering, strong_publish_ordering};
 use super::pad::CachePadded;
 use super::storage::Storage;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
@@ -175,7 +175,7 @@ struct Signals {
     /// Slots held, or promised to a push (module docs).
     held: AtomicUsize,
     /// Poppers sleep here while the queue is empty. Every publication is a read-modify-write,
-    /// so the waiters need no asymmetric fence (`publish_rmw_ordering`).
+    /// so the waiters need no asymmetric fence (`strong_publish_ordering`).
     not_empty: EventCount<false>,
     /// Pushers sleep here while the queue is full.
     not_full: EventCount<false>,
@@ -554,12 +554,12 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         while let Entry::Vacant = Self::entry(current, tail) {
             // Release: pairs with the Acquire entry loads: the item was written before it is read,
             // and the commits before `tail` are passed on. SeqCst when a sleeping popper may need
-            // waking (eventcount contract; free for a read-modify-write: `publish_rmw_ordering`).
+            // waking (eventcount contract; free for a read-modify-write: `strong_publish_ordering`).
             // `USED` belongs to the slot, not the entry: it is carried over.
             match word.compare_exchange_weak(
                 current,
                 committed | current & USED,
-                publish_rmw_ordering::<W>(),
+                strong_publish_ordering::<W>(),
                 Ordering::Relaxed,
             ) {
                 Ok(_) => return true,
@@ -581,7 +581,9 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         self.slots.word(slot).fetch_and(!USED, Ordering::Release);
         // Release: pairs with the Acquire reservation in `take_slot`. SeqCst when a pusher may
         // sleep for want of a slot (eventcount contract).
-        self.signals.held.fetch_sub(1, publish_rmw_ordering::<W>());
+        self.signals
+            .held
+            .fetch_sub(1, strong_publish_ordering::<W>());
     }
 
     /// The first half of a push: checks for room, takes a slot and writes `item` into it. The
@@ -648,7 +650,7 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                     match self.head.compare_exchange_weak(
                         head,
                         Self::next(head),
-                        publish_rmw_ordering::<W>(),
+                        strong_publish_ordering::<W>(),
                         load_head,
                     ) {
                         Ok(_) => return Ok(PopClaim { slot }),

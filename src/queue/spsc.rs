@@ -44,7 +44,7 @@ use core::ops::Deref;
 use core::time::Duration;
 
 use super::blocking::{self, Attempts};
-use super::eventcount::{EventCount, check_ordering, publish_ordering};
+use super::eventcount::{EventCount, check_ordering, strong_publish_ordering};
 use super::pad::{CACHED_INDICES, CachePadded};
 use super::slots::Ring;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
@@ -315,8 +315,11 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
     fn close(&self) {
         // Release: orders a producer-side close after its pushes (the Acquire loads in `front`
         // and `is_closed`). SeqCst when a sleeper may need waking: the publication of the
-        // eventcount contract, as for an item (`publish_ordering`).
-        self.shared.closed.store(CLOSED, publish_ordering::<W>());
+        // eventcount contract, always `SeqCst` since it is rare (a waiter in heavy mode does not
+        // fence, and `close` may come from either side).
+        self.shared
+            .closed
+            .store(CLOSED, strong_publish_ordering::<W>());
         self.shared.not_empty.notify::<W>();
         self.shared.not_full.notify::<W>();
     }
@@ -408,9 +411,10 @@ impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
         // Acquire load of `head` that showed the room (now or when the copy was taken).
         unsafe { self.slots.write(Self::index(tail), item) };
         // Release: pairs with the consumer's Acquire load of `tail`, so the item is written before
-        // the position is seen. SeqCst when a sleeping consumer may need waking (signal
-        // contract), unless the backend's asymmetric fence stands in for it (`publish_ordering`).
-        side.tail.store(Self::next(tail), publish_ordering::<W>());
+        // the position is seen. SeqCst when a sleeping consumer may need waking (eventcount
+        // contract), unless the consumer's asymmetric fence stands in for it (`publish_ordering`).
+        let order = self.shared.not_empty.publish_ordering::<W>();
+        side.tail.store(Self::next(tail), order);
         self.shared.not_empty.notify::<W>();
         Ok(())
     }
@@ -426,10 +430,9 @@ impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
         let item = unsafe { self.slots.read(Self::index(head)) };
         // Release: pairs with the producer's Acquire load of `head`: our read of the slot
         // happens-before it is overwritten. SeqCst when a sleeping producer may need waking,
-        // unless the backend's asymmetric fence stands in for it (`publish_ordering`).
-        self.consumer
-            .head
-            .store(Self::next(head), publish_ordering::<W>());
+        // unless the producer's asymmetric fence stands in for it (`publish_ordering`).
+        let order = self.shared.not_full.publish_ordering::<W>();
+        self.consumer.head.store(Self::next(head), order);
         self.shared.not_full.notify::<W>();
         Ok(item)
     }

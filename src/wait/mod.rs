@@ -200,6 +200,17 @@ pub trait Wait {
     /// sleeps; see [`light_publish`](Self::light_publish). The default does nothing.
     #[inline]
     fn heavy_fence() {}
+
+    /// Whether [`heavy_fence`](Self::heavy_fence) has been costly lately, compared with a
+    /// `SeqCst` store on every publication. A queue's waiter then asks its publisher to store
+    /// with `SeqCst` for a while and stops fencing. `Futex` times its `membarrier` calls (a
+    /// fraction of a microsecond on an idle machine, ten or more while other threads of the
+    /// process run on the other cores: it interrupts each of them) and reports them costly when
+    /// a slow one follows the previous one within 50 µs. The default, `false`, never asks.
+    #[inline]
+    fn heavy_fence_is_costly() -> bool {
+        false
+    }
 }
 
 /// A [`Wait`] backend that can also wait with a time limit.

@@ -6,7 +6,9 @@
 //! - `wait_timeout` also returns early (reporting `true`, as a spurious wake-up) one time in four;
 //! - `wake_one` and `wake_all` are delayed (a yield or a sleep of a few microseconds before the
 //!   system call), which widens every window between a change and its wake-up, and `wake_one`
-//!   sometimes wakes everyone ("at least one" is the contract).
+//!   sometimes wakes everyone ("at least one" is the contract);
+//! - the queues' asymmetric fence stalls before its barrier and reports itself costly one time
+//!   in two, so an SPSC waiter keeps switching between fencing and heavy mode.
 //!
 //! Every test body also runs on it (`for_each_backend!`), which shows that each primitive re-checks
 //! its word after every return from `wait` and never relies on a wake-up being exact or prompt.
@@ -89,6 +91,11 @@ impl Wait for Faulty {
     fn heavy_fence() {
         stall();
         Futex::heavy_fence();
+    }
+
+    // Costly one time in two, so an SPSC waiter moves in and out of heavy mode all the time.
+    fn heavy_fence_is_costly() -> bool {
+        roll().is_multiple_of(2)
     }
 }
 

@@ -16,7 +16,10 @@
 //! makes it; until it has succeeded, and for good if the kernel refuses it (older than 4.14, or
 //! a seccomp filter), publishers keep their `SeqCst` stores and waiters skip the system call.
 
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use core::time::Duration;
+
+use super::os;
 
 /// Not asked yet.
 const UNKNOWN: u8 = 0;
@@ -27,6 +30,24 @@ const DISABLED: u8 = 2;
 
 /// Moves once, from `UNKNOWN` to `ENABLED` or `DISABLED`.
 static STATE: AtomicU8 = AtomicU8::new(UNKNOWN);
+
+/// A barrier that took longer than this was slow: it had to interrupt other cores running
+/// threads of the process. Measured here (a 2-vCPU VM): 0.4 µs with the other core idle or
+/// running another process, 10 to 11 µs with it running a busy thread of this one.
+const SLOW_FENCE: Duration = Duration::from_micros(4);
+
+/// A slow barrier that started less than this after the previous one ended makes barriers
+/// costly: the process then spends a fifth of its time or more in them (about 11 µs in every
+/// 60), more than `SeqCst` stores would cost its queues. A slow barrier now and then, as a queue
+/// that sleeps rarely makes, is not.
+const FREQUENT_FENCES_US: u32 = 50;
+
+/// Whether the last barrier was costly (`is_costly`).
+static COSTLY: AtomicBool = AtomicBool::new(false);
+
+/// When the last barrier ended: the monotonic clock in microseconds, wrapping (only differences
+/// of a few hundred microseconds are used).
+static LAST_END_US: AtomicU32 = AtomicU32::new(0);
 
 use libc::{MEMBARRIER_CMD_PRIVATE_EXPEDITED, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED};
 
@@ -74,7 +95,27 @@ pub(super) fn heavy_fence() {
     // so do we. A waiter that registers the process itself fences as well, for publishers that
     // see its registration right away.
     if light_publish() {
+        let start = os::now();
         let ok = membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
         debug_assert!(ok, "membarrier failed after a successful registration");
+        let end = os::now();
+        // Relaxed, here and below: hints for the queues' waiters (`Wait::heavy_fence_is_costly`);
+        // any value is safe to act on.
+        let previous_end = LAST_END_US.swap(micros(end), Ordering::Relaxed);
+        let frequent = micros(start).wrapping_sub(previous_end) < FREQUENT_FENCES_US;
+        let slow = end.saturating_sub(start) > SLOW_FENCE;
+        COSTLY.store(slow && frequent, Ordering::Relaxed);
     }
+}
+
+/// `time` in microseconds, wrapping at 2^32 (71 minutes).
+fn micros(time: Duration) -> u32 {
+    time.as_micros() as u32
+}
+
+/// Whether the last barrier of the process was costly: slow, and soon after the one before.
+#[inline]
+pub(super) fn is_costly() -> bool {
+    // Relaxed: as in `heavy_fence`.
+    COSTLY.load(Ordering::Relaxed)
 }

@@ -124,6 +124,15 @@ impl Wait for Futex {
         #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
         membarrier::heavy_fence();
     }
+
+    /// `true` when the last `membarrier` took longer than a few microseconds.
+    #[inline]
+    fn heavy_fence_is_costly() -> bool {
+        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+        return membarrier::is_costly();
+        #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
+        return false;
+    }
 }
 
 // SAFETY: `os::current_thread` is the OS's handle of the calling thread (`pthread_self` or
