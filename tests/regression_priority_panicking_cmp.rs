@@ -5,9 +5,10 @@
 //! Deterministic: the backend counts the callers inside its `wait`, so the test acts only once the
 //! pusher is really blocked there; a pusher left asleep then fails the test after ten seconds.
 
+use std::cell::Cell;
 use std::cmp::Ordering as CmpOrdering;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -15,8 +16,11 @@ mod common;
 
 use common::watched::{SLEEPING, sync as watched};
 
-/// Comparisons left before `Touchy::cmp` panics (`usize::MAX`: never).
-static CMP_BUDGET: AtomicUsize = AtomicUsize::new(usize::MAX);
+thread_local! {
+    /// Comparisons this thread has left before `Touchy::cmp` panics (`usize::MAX`: never). Per
+    /// thread: the woken pusher compares while the popping thread still has none left.
+    static CMP_BUDGET: Cell<usize> = const { Cell::new(usize::MAX) };
+}
 
 /// An item whose `cmp` panics once `CMP_BUDGET` runs out.
 #[derive(Debug)]
@@ -34,10 +38,10 @@ impl PartialOrd for Touchy {
 }
 impl Ord for Touchy {
     fn cmp(&self, other: &Self) -> CmpOrdering {
-        let left = CMP_BUDGET.load(Ordering::Relaxed);
+        let left = CMP_BUDGET.get();
         assert!(left != 0, "cmp ran out of budget");
         if left != usize::MAX {
-            CMP_BUDGET.store(left - 1, Ordering::Relaxed);
+            CMP_BUDGET.set(left - 1);
         }
         self.0.cmp(&other.0)
     }
@@ -68,9 +72,9 @@ fn a_pop_that_panics_in_cmp_wakes_pushers_and_finishes_its_task() {
             "the pusher blocks on the full queue"
         );
         // The pop takes the greatest item out, then its sift panics: the item is dropped.
-        CMP_BUDGET.store(0, Ordering::Relaxed);
+        CMP_BUDGET.set(0);
         let popped = catch_unwind(AssertUnwindSafe(|| queue.try_pop()));
-        CMP_BUDGET.store(usize::MAX, Ordering::Relaxed);
+        CMP_BUDGET.set(usize::MAX);
         assert!(popped.is_err(), "the pop panics in its sift");
         let woke = within_ten_seconds(|| pusher.is_finished());
         if !woke {
