@@ -129,8 +129,8 @@ impl<W: Wait + Tally> Wait for Counted<W> {
     fn light_publish() -> bool {
         W::light_publish()
     }
-    fn heavy_fence() {
-        W::heavy_fence();
+    fn heavy_fence() -> bool {
+        W::heavy_fence()
     }
 }
 

@@ -90,15 +90,20 @@
 //! would see `HEAVY`). If the publishing store lies before it too, the fencing waiter's re-check
 //! sees the store, and so does every later one. If the store lies after it, the publisher's
 //! sleeper check comes after the barrier and sees the `SLEEPERS` that waiter set before fencing,
-//! which only the publisher itself clears (one publisher per eventcount, and it is busy with this
-//! publication; a timed-out or spuriously woken waiter leaves the bit set), so it wakes that
-//! waiter, or any later one.
-//! After 15 sleeps without fencing the mode lapses: the waiter clears the three fields, which
+//! or a later value: nobody can have cleared it in between. A timed-out or spuriously woken
+//! waiter leaves it set; the waiter's own half clears it only by closing, after which it never
+//! sleeps again; and an earlier bump by the publisher would have read the word after `HEAVY` was
+//! set, so by coherence its later load of `HEAVY` would see it too, and this publication would
+//! not be light. So the publisher bumps the word, which wakes that waiter, or makes any later
+//! one's key stale.
+//! After 15 sleeps without fencing, or calls that got through without sleeping (a waiter that
+//! stopped sleeping must not leave its publisher on `SeqCst` stores for good), the mode lapses: the waiter clears the three fields, which
 //! lets the publisher store light again, and fences on that sleep and after, until the backend
 //! reports costly fences again.
 //!
 //! This reasoning needs **one publisher and one waiter per eventcount**, as `SpscQueue`'s halves
-//! give (`close` publishes with `SeqCst`). The mode's fields live in the word, beside
+//! give (`close` publishes with `SeqCst`). A fence that fails (`Wait::heavy_fence` returns false)
+//! sets nothing and leaves a key that cannot sleep: the waiter re-checks and tries again. The mode's fields live in the word, beside
 //! `SLEEPERS`, and only the waiter writes them; a notifier's bump carries them over.
 
 //! # Polling before sleeping, and polling backends
@@ -252,7 +257,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
             // Lapse: the publisher may store light again from now on, so this sleep fences.
             key = self.update(key, |word| word & !(HEAVY | FENCED | UNFENCED_SLEEPS));
         }
-        W::heavy_fence();
+        if !W::heavy_fence() {
+            // No barrier ran: this announcement must not sleep. A key without `SLEEPERS` never
+            // matches the word (which has it, or a newer sequence), so the sleep returns at once
+            // and the caller re-checks and announces itself again.
+            return key & !SLEEPERS;
+        }
         if key & HEAVY != 0 {
             // `HEAVY` was set before this fence: every publication that read it clear is
             // covered by this fence, and every later one reads it set.
@@ -262,6 +272,33 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
             self.update(key, |word| word | HEAVY)
         } else {
             key
+        }
+    }
+
+    /// The waiter's call succeeded without announcing itself. In heavy mode that counts towards
+    /// the lapse like a sleep without a fence: a waiter that stopped sleeping would otherwise keep
+    /// its publisher on `SeqCst` stores for good (module docs, "Heavy mode").
+    #[inline]
+    fn got_through_without_sleeping<W: Wait>(&self) {
+        // Relaxed: only the waiter writes the mode fields, and it is not asleep: whatever it
+        // leaves there, its next announcement starts from it (clearing `FENCED` makes it fence).
+        if LIGHT_PUBLISHERS && W::light_publish() {
+            let word = self.word.load(Ordering::Relaxed);
+            if word & HEAVY != 0 {
+                self.wind_down(word);
+            }
+        }
+    }
+
+    /// Counts one call without a sleep in heavy mode, and ends the mode at the fifteenth.
+    #[cold]
+    fn wind_down(&self, word: u32) {
+        // Relaxed: as in `got_through_without_sleeping`.
+        if word & UNFENCED_SLEEPS != UNFENCED_SLEEPS {
+            self.word.fetch_add(ONE_SLEEP, Ordering::Relaxed);
+        } else {
+            self.word
+                .fetch_and(!(HEAVY | FENCED | UNFENCED_SLEEPS), Ordering::Relaxed);
         }
     }
 
@@ -304,7 +341,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         let mut announced = None;
         loop {
             payload = match attempt(payload) {
-                Ok(done) => return Ok(done),
+                Ok(done) => {
+                    if polling {
+                        self.got_through_without_sleeping::<W>();
+                    }
+                    return Ok(done);
+                }
                 Err(payload) => payload,
             };
             if let Some(key) = announced.take() {
@@ -339,8 +381,9 @@ impl EventCount<true> {
         if !W::WAKE_NEEDED {
             return Ordering::Release;
         }
-        // Relaxed: read before the store it decides on, which cannot move above it (the store
-        // depends on it); module docs, "Heavy mode", for why a stale value is covered.
+        // Relaxed: read before the store it decides on, which is Release or SeqCst and so keeps
+        // this earlier load before it; module docs, "Heavy mode", for why a stale value is
+        // covered.
         let light = W::light_publish() && self.word.load(Ordering::Relaxed) & HEAVY == 0;
         if light {
             Ordering::Release
@@ -400,19 +443,20 @@ mod tests {
 
     use core::sync::atomic::AtomicU32 as Counter;
 
-    /// Fences made by `Fences<false>` and `Fences<true>` (one counter each: tests run in parallel).
-    static FENCES: [Counter; 2] = [Counter::new(0), Counter::new(0)];
+    /// Fences made by each `Fences` backend (one counter per test: tests run in parallel).
+    static FENCES: [Counter; 3] = [Counter::new(0), Counter::new(0), Counter::new(0)];
 
-    /// `Futex` with asymmetric fences that it counts, and reports costly if `COSTLY`.
-    struct Fences<const COSTLY: bool>;
+    /// `Futex` with asymmetric fences that it counts in `FENCES[SLOT]`, and reports costly if
+    /// `COSTLY`.
+    struct Fences<const COSTLY: bool, const SLOT: usize>;
 
-    impl<const COSTLY: bool> Fences<COSTLY> {
+    impl<const COSTLY: bool, const SLOT: usize> Fences<COSTLY, SLOT> {
         fn made() -> u32 {
-            FENCES[COSTLY as usize].load(Ordering::Relaxed)
+            FENCES[SLOT].load(Ordering::Relaxed)
         }
     }
 
-    impl<const COSTLY: bool> Wait for Fences<COSTLY> {
+    impl<const COSTLY: bool, const SLOT: usize> Wait for Fences<COSTLY, SLOT> {
         fn wait(word: &AtomicU32, expected: u32) {
             Futex::wait(word, expected)
         }
@@ -425,15 +469,16 @@ mod tests {
         fn light_publish() -> bool {
             true
         }
-        fn heavy_fence() {
-            FENCES[COSTLY as usize].fetch_add(1, Ordering::Relaxed);
+        fn heavy_fence() -> bool {
+            FENCES[SLOT].fetch_add(1, Ordering::Relaxed);
+            true
         }
         fn heavy_fence_is_costly() -> bool {
             COSTLY
         }
     }
 
-    type Costly = Fences<true>;
+    type Costly = Fences<true, 1>;
 
     #[test]
     fn costly_fences_move_the_waiter_to_heavy_mode_and_back() {
@@ -475,8 +520,77 @@ mod tests {
     }
 
     #[test]
+    fn a_waiter_that_stops_sleeping_ends_heavy_mode() {
+        type Costly = Fences<true, 2>;
+        let count: EventCount = EventCount::new();
+        count.prepare::<Costly>();
+        count.prepare::<Costly>();
+        assert_eq!(count.publish_ordering::<Costly>(), Ordering::SeqCst);
+        // Fifteen calls that find the item at once count down; the sixteenth ends the mode.
+        for _ in 0..16 {
+            let r: Result<(), ()> = count.block_until::<Costly, _, _, _>((), &Forever, Ok);
+            assert_eq!(r, Ok(()));
+        }
+        let word = count.word.load(Ordering::Relaxed);
+        assert_eq!(word & (HEAVY | FENCED | UNFENCED_SLEEPS), 0);
+        assert_eq!(count.publish_ordering::<Costly>(), Ordering::Release);
+    }
+
+    /// `Futex` with asymmetric fences whose barrier call fails.
+    struct FailingFence;
+
+    impl Wait for FailingFence {
+        fn wait(word: &AtomicU32, expected: u32) {
+            Futex::wait(word, expected)
+        }
+        fn wake_one(word: *const AtomicU32) {
+            Futex::wake_one(word)
+        }
+        fn wake_all(word: *const AtomicU32) {
+            Futex::wake_all(word)
+        }
+        fn light_publish() -> bool {
+            true
+        }
+        fn heavy_fence() -> bool {
+            false
+        }
+        fn heavy_fence_is_costly() -> bool {
+            true
+        }
+    }
+
+    #[test]
+    fn a_failed_fence_never_sleeps_and_never_enters_heavy_mode() {
+        // A waiter whose barrier did not run must not sleep on its announcement: a publisher's
+        // light store may still be invisible to its re-check. Its key cannot match the word.
+        let count: EventCount = EventCount::new();
+        for _ in 0..3 {
+            let key = count.prepare::<FailingFence>();
+            let word = count.word.load(Ordering::Relaxed);
+            assert_ne!(key, word, "a key that could sleep");
+            assert_eq!(
+                word & (HEAVY | FENCED),
+                0,
+                "no mode on a fence that did not run"
+            );
+        }
+        // And the wait loop gets through: a sleep on that key returns at once.
+        let flag = AtomicU32::new(0);
+        let mut attempts = 0;
+        let r: Result<(), ()> = count.block_until::<FailingFence, _, _, _>((), &Forever, |()| {
+            attempts += 1;
+            if attempts == 40 {
+                flag.store(1, Ordering::SeqCst);
+            }
+            ready(&flag)
+        });
+        assert_eq!(r, Ok(()));
+    }
+
+    #[test]
     fn cheap_fences_never_leave_light_mode() {
-        type Cheap = Fences<false>;
+        type Cheap = Fences<false, 0>;
         let count: EventCount = EventCount::new();
         for made in 1..=3 {
             let key = count.prepare::<Cheap>();

@@ -189,17 +189,24 @@ pub trait Wait {
     /// backend returns `true` only if its [`heavy_fence`](Self::heavy_fence) is an asymmetric
     /// fence: once this has returned `true` on any thread, every later `heavy_fence` must execute
     /// a full memory barrier on every thread of the program, as Linux's
-    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the `Futex` backend on Linux). Get
-    /// this wrong and a waiter can sleep through an item.
+    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the `Futex` backend on Linux x86 and
+    /// x86-64, where a release store is cheaper than a `SeqCst` one; on AArch64 and RISC-V they
+    /// cost the same, so it does not use the fence there). Get this wrong and a waiter can sleep
+    /// through an item.
     #[inline]
     fn light_publish() -> bool {
         false
     }
 
     /// Called by a queue's waiter between announcing itself and re-checking, right before it
-    /// sleeps; see [`light_publish`](Self::light_publish). The default does nothing.
+    /// sleeps; see [`light_publish`](Self::light_publish). Returns whether the barrier ran: a
+    /// waiter whose fence failed does not sleep on that announcement (it re-checks and tries
+    /// again), so a failing fence costs CPU, never a wake-up. The default does nothing and
+    /// returns `true`.
     #[inline]
-    fn heavy_fence() {}
+    fn heavy_fence() -> bool {
+        true
+    }
 
     /// Whether [`heavy_fence`](Self::heavy_fence) has been costly lately, compared with a
     /// `SeqCst` store on every publication. A queue's waiter then asks its publisher to store

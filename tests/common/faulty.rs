@@ -88,9 +88,9 @@ impl Wait for Faulty {
         Futex::light_publish()
     }
 
-    fn heavy_fence() {
+    fn heavy_fence() -> bool {
         stall();
-        Futex::heavy_fence();
+        Futex::heavy_fence()
     }
 
     // Costly one time in two, so an SPSC waiter moves in and out of heavy mode all the time.

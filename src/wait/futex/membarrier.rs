@@ -58,8 +58,15 @@ fn membarrier(cmd: libc::c_int) -> bool {
 }
 
 /// Whether publishers may order their store before the signal load with a compiler fence only.
+///
+/// Only on x86 and x86-64, where a `SeqCst` store is a locked `xchg` and a release store a plain
+/// `mov`. On AArch64 (and RISC-V) both are the same instruction (`stlr`), already ordered before
+/// the `SeqCst` load (`ldar`) that follows: the fence would save the publisher nothing.
 #[inline]
 pub(super) fn light_publish() -> bool {
+    if !cfg!(any(target_arch = "x86", target_arch = "x86_64")) {
+        return false;
+    }
     // Relaxed: the state only says which of two correct protocols to use, and it changes once:
     // `ENABLED` or `DISABLED`, once seen, is final, and `UNKNOWN` sends the caller to `register`,
     // whose read-modify-write reads the final value if there is one. A publisher that sees
@@ -87,17 +94,22 @@ fn register() -> bool {
 }
 
 /// The waiter's half: a full barrier on every running thread of the process, if any publisher
-/// may be using the light half.
+/// may be using the light half. Returns whether it ran (or was not needed).
+///
+/// The call can fail even after the registration: `ENOMEM` when the kernel cannot allocate its
+/// CPU mask, or a seccomp filter that only some threads have. The caller then must not sleep
+/// on its announcement (`EventCount::prepare` re-checks and tries again).
 #[inline]
-pub(super) fn heavy_fence() {
+pub(super) fn heavy_fence() -> bool {
     // `light_publish` returns `ENABLED` or `DISABLED` only once the state holds it for good, or
     // reads the state with a read-modify-write (`register`): if any publisher has seen `ENABLED`,
     // so do we. A waiter that registers the process itself fences as well, for publishers that
     // see its registration right away.
     if light_publish() {
         let start = os::now();
-        let ok = membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED);
-        debug_assert!(ok, "membarrier failed after a successful registration");
+        if !membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) {
+            return false;
+        }
         let end = os::now();
         // Relaxed, here and below: hints for the queues' waiters (`Wait::heavy_fence_is_costly`);
         // any value is safe to act on.
@@ -106,6 +118,7 @@ pub(super) fn heavy_fence() {
         let slow = end.saturating_sub(start) > SLOW_FENCE;
         COSTLY.store(slow && frequent, Ordering::Relaxed);
     }
+    true
 }
 
 /// `time` in microseconds, wrapping at 2^32 (71 minutes).

@@ -108,7 +108,8 @@ impl Wait for Futex {
         }
     }
 
-    /// `true` on Linux once the process is registered for `membarrier` (at the first call).
+    /// `true` on Linux x86 and x86-64 once the process is registered for `membarrier` (at the
+    /// first call).
     #[inline]
     fn light_publish() -> bool {
         #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
@@ -117,12 +118,14 @@ impl Wait for Futex {
         return false;
     }
 
-    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` on Linux, once registered; a few
-    /// microseconds, paid only by a queue waiter that is about to sleep.
+    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` on Linux, once registered; a fraction of
+    /// a microsecond to tens of them, paid only by a queue waiter that is about to sleep.
     #[inline]
-    fn heavy_fence() {
+    fn heavy_fence() -> bool {
         #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-        membarrier::heavy_fence();
+        return membarrier::heavy_fence();
+        #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
+        return true;
     }
 
     /// `true` when the last `membarrier` took longer than a few microseconds.
