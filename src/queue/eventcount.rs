@@ -444,11 +444,11 @@ mod tests {
     use core::sync::atomic::AtomicU32 as Counter;
 
     /// Fences made by each `Fences` backend (one counter per test: tests run in parallel).
-    static FENCES: [Counter; 3] = [Counter::new(0), Counter::new(0), Counter::new(0)];
+    static FENCES: [Counter; 4] = [const { Counter::new(0) }; 4];
 
-    /// `Futex` with asymmetric fences that it counts in `FENCES[SLOT]`, and reports costly if
-    /// `COSTLY`.
-    struct Fences<const COSTLY: bool, const SLOT: usize>;
+    /// `Futex` with asymmetric fences that it counts in `FENCES[SLOT]`, reports costly if
+    /// `COSTLY`, and reports failed if `FAILS`.
+    struct Fences<const COSTLY: bool, const SLOT: usize, const FAILS: bool = false>;
 
     impl<const COSTLY: bool, const SLOT: usize> Fences<COSTLY, SLOT> {
         fn made() -> u32 {
@@ -456,7 +456,9 @@ mod tests {
         }
     }
 
-    impl<const COSTLY: bool, const SLOT: usize> Wait for Fences<COSTLY, SLOT> {
+    impl<const COSTLY: bool, const SLOT: usize, const FAILS: bool> Wait
+        for Fences<COSTLY, SLOT, FAILS>
+    {
         fn wait(word: &AtomicU32, expected: u32) {
             Futex::wait(word, expected)
         }
@@ -471,7 +473,7 @@ mod tests {
         }
         fn heavy_fence() -> bool {
             FENCES[SLOT].fetch_add(1, Ordering::Relaxed);
-            true
+            !FAILS
         }
         fn heavy_fence_is_costly() -> bool {
             COSTLY
@@ -537,28 +539,7 @@ mod tests {
     }
 
     /// `Futex` with asymmetric fences whose barrier call fails.
-    struct FailingFence;
-
-    impl Wait for FailingFence {
-        fn wait(word: &AtomicU32, expected: u32) {
-            Futex::wait(word, expected)
-        }
-        fn wake_one(word: *const AtomicU32) {
-            Futex::wake_one(word)
-        }
-        fn wake_all(word: *const AtomicU32) {
-            Futex::wake_all(word)
-        }
-        fn light_publish() -> bool {
-            true
-        }
-        fn heavy_fence() -> bool {
-            false
-        }
-        fn heavy_fence_is_costly() -> bool {
-            true
-        }
-    }
+    type FailingFence = Fences<true, 3, true>;
 
     #[test]
     fn a_failed_fence_never_sleeps_and_never_enters_heavy_mode() {
