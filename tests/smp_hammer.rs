@@ -132,6 +132,9 @@ impl<W: Wait + Tally> Wait for Counted<W> {
     fn heavy_fence() -> bool {
         W::heavy_fence()
     }
+    fn heavy_fence_is_costly() -> bool {
+        W::heavy_fence_is_costly()
+    }
 }
 
 /// The calls to `W`'s `wait` that `worker` made since the last call, which resets the count.

@@ -78,9 +78,9 @@
 //! publisher for a while: when the backend reports its fences costly
 //! ([`Wait::heavy_fence_is_costly`]: on `Futex`, slow and frequent, so that `SeqCst` stores
 //! would cost less; a queue that sleeps now and then keeps its light stores), the waiter sets
-//! `HEAVY` in the word, and the publisher,
-//! which reads the word before each publishing store ([`EventCount::publish_ordering`]), stores
-//! with `SeqCst` while `HEAVY` is set: the symmetric protocol, which needs no fence.
+//! `HEAVY` in the word, and the publisher, which reads the word before each publishing store
+//! ([`EventCount::publish_ordering`]), stores with `SeqCst` while `HEAVY` is set: the symmetric
+//! protocol, which needs no fence.
 //!
 //! A publication that read `HEAVY` clear just before it was set may still store light, so the
 //! waiter keeps fencing until one fence has run after `HEAVY` was set, and marks that with
@@ -97,14 +97,15 @@
 //! not be light. So the publisher bumps the word, which wakes that waiter, or makes any later
 //! one's key stale.
 //! After 15 sleeps without fencing, or calls that got through without sleeping (a waiter that
-//! stopped sleeping must not leave its publisher on `SeqCst` stores for good), the mode lapses: the waiter clears the three fields, which
-//! lets the publisher store light again, and fences on that sleep and after, until the backend
-//! reports costly fences again.
+//! stopped sleeping must not leave its publisher on `SeqCst` stores for good), the mode lapses:
+//! the waiter clears the three fields, which lets the publisher store light again, and fences on
+//! that sleep and after, until the backend reports costly fences again.
 //!
 //! This reasoning needs **one publisher and one waiter per eventcount**, as `SpscQueue`'s halves
 //! give (`close` publishes with `SeqCst`). A fence that fails (`Wait::heavy_fence` returns false)
-//! sets nothing and leaves a key that cannot sleep: the waiter re-checks and tries again. The mode's fields live in the word, beside
-//! `SLEEPERS`, and only the waiter writes them; a notifier's bump carries them over.
+//! sets nothing and leaves a key that cannot sleep: the waiter re-checks and tries again. The
+//! mode's fields live in the word, beside `SLEEPERS`, and only the waiter writes them; a
+//! notifier's bump carries them over.
 
 //! # Polling before sleeping, and polling backends
 //!
@@ -304,9 +305,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
 
     /// Applies `change` to the word, which the caller last saw as `key`; returns the new key.
     fn update(&self, mut key: u32, change: impl Fn(u32) -> u32) -> u32 {
-        // SeqCst: an announcement like `prepare`'s `fetch_or`. A notifier may have bumped the
-        // word meanwhile (and cleared `SLEEPERS`): the key keeps `SLEEPERS`, so it is stale and
-        // the sleep returns at once, to re-check after that publication.
+        // SeqCst, though nothing here needs more than Relaxed: the heavy-mode argument (module
+        // docs) rests on the coherence of this one word and on the fence, whose own barrier
+        // orders this write before it; and this runs only with light publishers, that is on
+        // x86, where every read-modify-write is the same locked instruction. A notifier may have
+        // bumped the word meanwhile (and cleared `SLEEPERS`): the key keeps `SLEEPERS`, so it is
+        // stale and the sleep returns at once, to re-check after that publication.
         loop {
             match self.word.compare_exchange_weak(
                 key,

@@ -188,7 +188,7 @@ pub trait Wait {
     /// The default, `false`, keeps the portable protocol: the publishing store is `SeqCst`. A
     /// backend returns `true` only if its [`heavy_fence`](Self::heavy_fence) is an asymmetric
     /// fence: once this has returned `true` on any thread, every later `heavy_fence` must execute
-    /// a full memory barrier on every thread of the program, as Linux's
+    /// a full memory barrier on every thread of the program or return `false`, as Linux's
     /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the `Futex` backend on Linux x86 and
     /// x86-64, where a release store is cheaper than a `SeqCst` one; on AArch64 and RISC-V they
     /// cost the same, so it does not use the fence there). Get this wrong and a waiter can sleep

@@ -59,14 +59,11 @@ fn membarrier(cmd: libc::c_int) -> bool {
 
 /// Whether publishers may order their store before the signal load with a compiler fence only.
 ///
-/// Only on x86 and x86-64, where a `SeqCst` store is a locked `xchg` and a release store a plain
-/// `mov`. On AArch64 (and RISC-V) both are the same instruction (`stlr`), already ordered before
-/// the `SeqCst` load (`ldar`) that follows: the fence would save the publisher nothing.
+/// Built on x86 and x86-64 only, where a `SeqCst` store is a locked `xchg` and a release store a
+/// plain `mov`. On AArch64 both are the same instruction (`stlr`), already ordered before the
+/// `SeqCst` load (`ldar`) that follows: the fence would save the publisher nothing.
 #[inline]
 pub(super) fn light_publish() -> bool {
-    if !cfg!(any(target_arch = "x86", target_arch = "x86_64")) {
-        return false;
-    }
     // Relaxed: the state only says which of two correct protocols to use, and it changes once:
     // `ENABLED` or `DISABLED`, once seen, is final, and `UNKNOWN` sends the caller to `register`,
     // whose read-modify-write reads the final value if there is one. A publisher that sees

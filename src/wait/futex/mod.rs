@@ -20,9 +20,32 @@ use super::{AtomicU32, Clock, ContextId, Deadline, Wait, WaitTimeout};
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
 mod shared;
 
-// Miri cannot run `membarrier`; there the publishers keep their `SeqCst` stores.
-#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+// The asymmetric fence: Linux `membarrier`, on x86 and x86-64 only (elsewhere a release and a
+// `SeqCst` store are one instruction, so it would save publishers nothing); Miri cannot run it.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(target_arch = "x86", target_arch = "x86_64"),
+    not(miri)
+))]
 mod membarrier;
+
+/// No asymmetric fence: publishers keep their `SeqCst` stores, waiters never fence.
+#[cfg(not(all(
+    any(target_os = "linux", target_os = "android"),
+    any(target_arch = "x86", target_arch = "x86_64"),
+    not(miri)
+)))]
+mod membarrier {
+    pub(super) fn light_publish() -> bool {
+        false
+    }
+    pub(super) fn heavy_fence() -> bool {
+        true
+    }
+    pub(super) fn is_costly() -> bool {
+        false
+    }
+}
 
 #[cfg_attr(any(target_os = "linux", target_os = "android"), path = "linux.rs")]
 #[cfg_attr(target_vendor = "apple", path = "macos.rs")]
@@ -112,29 +135,21 @@ impl Wait for Futex {
     /// first call).
     #[inline]
     fn light_publish() -> bool {
-        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-        return membarrier::light_publish();
-        #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-        return false;
+        membarrier::light_publish()
     }
 
     /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` on Linux, once registered; a fraction of
     /// a microsecond to tens of them, paid only by a queue waiter that is about to sleep.
     #[inline]
     fn heavy_fence() -> bool {
-        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-        return membarrier::heavy_fence();
-        #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-        return true;
+        membarrier::heavy_fence()
     }
 
-    /// `true` when the last `membarrier` took longer than a few microseconds.
+    /// `true` when the last `membarrier` was slow (over 4 µs) and began within 50 µs of the one
+    /// before.
     #[inline]
     fn heavy_fence_is_costly() -> bool {
-        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-        return membarrier::is_costly();
-        #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-        return false;
+        membarrier::is_costly()
     }
 }
 
