@@ -1,5 +1,5 @@
 //! Cache padding: the one place that decides how far apart the queues keep their hot fields,
-//! and whether an SPSC side keeps a private copy of the other side's index.
+//! and whether an SPSC side keeps private copies of the indices.
 //!
 //! Two cores writing fields that share a cache line slow each other down ("false sharing"), so
 //! the queues keep each side's index on its own line. The line size is a property of the target:
@@ -12,11 +12,38 @@
 
 use core::ops::Deref;
 
-/// Whether each SPSC side keeps a private copy of the other side's index, reloading the shared
-/// one only when its copy says "full" or "empty". On hosts that keeps each side's cache line its
-/// own on the fast path; on microcontrollers (no data cache, or one core) the shared index is as
-/// cheap to load as the copy, and the copy only costs code.
+/// Whether each SPSC side keeps private copies of both indices on a line of its own, reloading
+/// the other side's shared index only when its copy says "full" or "empty". On hosts that keeps
+/// the line the other side reads out of the owner's loads; on microcontrollers (no data cache, or
+/// one core) the shared indices are as cheap to load as copies, and copies would only cost code.
 pub(crate) const CACHED_INDICES: bool = !cfg!(target_os = "none");
+
+/// One private copy of an SPSC index: a `Cell` where [`CACHED_INDICES`] holds, nothing (zero
+/// bytes) on microcontrollers, where the copies are never used.
+#[cfg(not(target_os = "none"))]
+pub(crate) type IndexCopy = core::cell::Cell<usize>;
+/// One private copy of an SPSC index: a `Cell` where [`CACHED_INDICES`] holds, nothing (zero
+/// bytes) on microcontrollers, where the copies are never used.
+#[cfg(target_os = "none")]
+pub(crate) type IndexCopy = NoCopy;
+
+/// The microcontrollers' [`IndexCopy`]: zero bytes. Only code under `if CACHED_INDICES` calls
+/// it, so these bodies are never run, and compile away.
+#[cfg(target_os = "none")]
+pub(crate) struct NoCopy;
+
+#[cfg(target_os = "none")]
+impl NoCopy {
+    pub(crate) const fn new(_: usize) -> Self {
+        NoCopy
+    }
+
+    pub(crate) fn get(&self) -> usize {
+        0
+    }
+
+    pub(crate) fn set(&self, _: usize) {}
+}
 
 /// A value aligned (and so padded) to the target's cache-line size; see the module table.
 #[cfg_attr(
