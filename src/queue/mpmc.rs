@@ -1181,6 +1181,34 @@ mod tests {
     }
 
     #[test]
+    fn pushes_read_the_pop_line_only_when_their_copies_say_no_room() {
+        let q = Q::<2, 1>::new();
+        q.try_push(1).unwrap();
+        q.try_push(2).unwrap();
+        assert_eq!(
+            q.try_push(3),
+            Err(TryPushError::Full(3)),
+            "full by the real head too"
+        );
+        assert_eq!(q.push.head_seen.load(Ordering::Relaxed), 0);
+        assert_eq!(q.try_pop(), Ok(1));
+        // The copy still says full: the push must load `head` and move the copy on.
+        q.try_push(3).unwrap();
+        assert_eq!(q.push.head_seen.load(Ordering::Relaxed), 1);
+        assert_eq!(q.try_push(4), Err(TryPushError::Full(4)));
+        // Three slots (N + SPARE), three taken, one freed: the slot copy is refreshed when a
+        // push finds every slot held by it.
+        assert_eq!(q.push.taken.load(Ordering::Relaxed), 3);
+        assert_eq!(q.pop.freed.load(Ordering::Relaxed), 1);
+        assert_eq!(q.try_pop(), Ok(2));
+        assert_eq!(q.try_pop(), Ok(3));
+        q.try_push(4).unwrap();
+        q.try_push(5).unwrap();
+        assert_eq!(q.push.freed_seen.load(Ordering::Relaxed), 3);
+        assert_eq!((q.try_pop(), q.try_pop()), (Ok(4), Ok(5)));
+    }
+
+    #[test]
     fn a_push_that_has_not_committed_is_not_in_the_queue() {
         let q = Q::<4, 1>::new();
         // A push writes its item, then is "preempted" before committing it.
