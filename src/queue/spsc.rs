@@ -350,6 +350,14 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
         if CACHED_INDICES && local.other.get() != head {
             return Ok(head);
         }
+        // Acquire: pairs with the Release (or SeqCst) store in `close`: after a producer-side
+        // close, the load of `tail` below sees every push that preceded it. Loaded first, so one
+        // load of `tail` answers both "empty" and "closed and drained".
+        let closed = self
+            .shared
+            .closed
+            .load(check_ordering(recheck, Ordering::Acquire))
+            != OPEN;
         // Acquire: pairs with the producer's Release store of `tail` in `push_attempt`, so the
         // item is visible before we read it.
         let tail = self.tail.load(check_ordering(recheck, Ordering::Acquire));
@@ -357,27 +365,11 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
             local.other.set(tail);
         }
         if tail != head {
-            return Ok(head);
-        }
-        // Acquire: pairs with the Release (or SeqCst) store in `close`: after a producer-side close, the
-        // reload below sees every push that preceded it.
-        if self
-            .shared
-            .closed
-            .load(check_ordering(recheck, Ordering::Acquire))
-            == OPEN
-        {
-            return Err(TryPopError::Empty);
-        }
-        // Acquire: as above.
-        let tail = self.tail.load(check_ordering(recheck, Ordering::Acquire));
-        if CACHED_INDICES {
-            local.other.set(tail);
-        }
-        if tail != head {
             Ok(head)
-        } else {
+        } else if closed {
             Err(TryPopError::Closed)
+        } else {
+            Err(TryPopError::Empty)
         }
     }
 }
