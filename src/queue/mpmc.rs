@@ -83,6 +83,8 @@
 //! them through copies on its own line, `head_seen` and `freed_seen`: a past value of a count
 //! that only grows can only make the queue look fuller, so room or a slot by the copy is real,
 //! and only when the copy says "none" does the push load the pop line (and move the copy on).
+//! On microcontrollers (`pad::CACHED_INDICES` false: no data cache, or one core) pushes load
+//! `head` and `freed` themselves, which costs nothing there and keeps the code smaller.
 //! The eventcounts sit on a third line, written only when someone sleeps. Before this layout
 //! one `held` count, written by every push and pop, and a load of `head` in every push, kept
 //! that line moving between the producers' and the consumers' cores: the blocking 2p2c
@@ -175,7 +177,7 @@ use core::time::Duration;
 
 use super::blocking::{self, Attempts};
 use super::eventcount::{EventCount, check_ordering, strong_publish_ordering};
-use super::pad::CachePadded;
+use super::pad::{CACHED_INDICES, CachePadded};
 use super::storage::Storage;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
 use crate::primitive::{AtomicUsize, Ordering, const_fn};
@@ -540,8 +542,13 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                     // now. Acquire: pairs with the Release exchange below, so the `head` loaded
                     // next is at or after the one the copy was taken from (the copy only grows).
                     // A re-check reads `head` itself (eventcount contract).
-                    let seen = self.push.head_seen.load(Ordering::Acquire);
-                    if !recheck && Self::distance(seen, tail) < N as isize {
+                    // (Microcontrollers, `!CACHED_INDICES`, load `head` itself: no cache to spare.)
+                    let seen = if CACHED_INDICES {
+                        self.push.head_seen.load(Ordering::Acquire)
+                    } else {
+                        0
+                    };
+                    if CACHED_INDICES && !recheck && Self::distance(seen, tail) < N as isize {
                         return Ok(tail);
                     }
                     // Relaxed: decided on `head` alone (module docs, "Orderings").
@@ -552,7 +559,7 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                     // Release: see the Acquire load above. A failure means another push moved
                     // the copy on since we loaded it. (Skipped when nothing changed: a push
                     // refused for `Full` in a loop would otherwise write the line each time.)
-                    if head != seen {
+                    if CACHED_INDICES && head != seen {
                         let _ = self.push.head_seen.compare_exchange(
                             seen,
                             head,
@@ -580,10 +587,18 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         let load = check_ordering(recheck, Ordering::Relaxed);
         // Acquire: pairs with the Release exchange below, which passes on what its Acquire load
         // of `freed` saw: the `USED` flags cleared before those frees are seen by the probes.
-        let mut seen = side.freed_seen.load(Ordering::Acquire);
-        // A re-check reads `freed` itself (the eventcount contract of pushers waiting for a slot).
-        let mut freed = if recheck {
-            self.pop.freed.load(Ordering::SeqCst)
+        // (Microcontrollers, `!CACHED_INDICES`, load `freed` itself: no cache to spare.)
+        let mut seen = if CACHED_INDICES {
+            side.freed_seen.load(Ordering::Acquire)
+        } else {
+            0
+        };
+        // A re-check reads `freed` itself (the eventcount contract of pushers waiting for a
+        // slot). Acquire: as below.
+        let mut freed = if recheck || !CACHED_INDICES {
+            self.pop
+                .freed
+                .load(check_ordering(recheck, Ordering::Acquire))
         } else {
             seen
         };
@@ -605,10 +620,11 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                 }
                 // Release: see the Acquire load of the copy. A failure means another push moved
                 // the copy on first.
-                if side
-                    .freed_seen
-                    .compare_exchange(seen, now, Ordering::Release, Ordering::Relaxed)
-                    .is_ok()
+                if CACHED_INDICES
+                    && side
+                        .freed_seen
+                        .compare_exchange(seen, now, Ordering::Release, Ordering::Relaxed)
+                        .is_ok()
                 {
                     seen = now;
                 }
