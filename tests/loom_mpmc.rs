@@ -218,6 +218,37 @@ fn spin_close_races_with_an_unfinished_push() {
     });
 }
 
+/// A push racing with one other context that pushes and pops one item at a time: at no instant
+/// are `N = 2` items queued or more than `SPARE = 1` other calls holding a slot, so the push must
+/// succeed. Caught a push that refused with `Full` after reading a `taken` newer than the `freed`
+/// it then reloaded (a Relaxed `taken` load and reservation: the count of reservations came
+/// without the frees that made room for them).
+#[test]
+fn spin_full_is_exact_while_one_other_context_holds_a_slot() {
+    model(2, || {
+        let q = Arc::new(Tight::<2>::new());
+        // Three laps of one item, then one item queued: three slots reserved and freed, so the
+        // pusher's copy of the freed count lags behind the next reservations.
+        for i in 0..3 {
+            q.try_push(i).unwrap();
+            assert_eq!(q.try_pop(), Ok(i));
+        }
+        q.try_push(3).unwrap();
+        let other = {
+            let q = q.clone();
+            thread::spawn(move || {
+                let _ = q.try_pop();
+                let _ = q.try_push(10);
+                let _ = q.try_pop();
+                let _ = q.try_push(11);
+            })
+        };
+        let pushed = q.try_push(20);
+        other.join().unwrap();
+        assert_eq!(pushed, Ok(()), "Full with at most one item queued");
+    });
+}
+
 /// Pops what is left of a `Tight` queue.
 fn drain_tight<const N: usize>(q: &Tight<N>) -> Vec<u32> {
     std::iter::from_fn(|| q.try_pop().ok()).collect()

@@ -78,7 +78,9 @@
 //! ## Who writes which line
 //!
 //! Pushes write only the push line (`tail`, `taken`) and pops only the pop line (`head`,
-//! `freed`), as in a two-lock queue; both meet only at the slot words and items. A push needs
+//! `freed`), as in a two-lock queue; both meet only at the slot words and items. (A push that
+//! gives its slot back, because the queue filled or closed between taking the slot and
+//! committing, frees it like a pop: rare.) A push needs
 //! two values from the pop line, `head` (for room) and `freed` (for a free slot), and reads
 //! them through copies on its own line, `head_seen` and `freed_seen`: a past value of a count
 //! that only grows can only make the queue look fuller, so room or a slot by the copy is real,
@@ -88,7 +90,7 @@
 //! The eventcounts sit on a third line, written only when someone sleeps. Before this layout
 //! one `held` count, written by every push and pop, and a load of `head` in every push, kept
 //! that line moving between the producers' and the consumers' cores: the blocking 2p2c
-//! transfer ran at 0.2 x crossbeam-channel, against 0.9-1.0 after.
+//! transfer ran at 0.2-0.3 x crossbeam-channel, against 0.44-1.0 after (`perf/history.md`).
 //!
 //! # Linearizability
 //!
@@ -131,7 +133,7 @@
 //! | compare-exchange on `head` | Relaxed (`SeqCst` if the backend wakes) | the eventcount contract only: the item is ordered by its entry, the slot by `USED` |
 //! | load of `freed` (or of `freed_seen`) before reserving | Acquire | the Release increment of `freed` (or the Release exchange that moved the copy on, after its own Acquire load of `freed`): the `USED` flags cleared before those frees are seen by the probes |
 //! | load of `head_seen`; exchange moving a copy on | Acquire; Release | each other: a push's later load of `head` (or `freed`) is at or after the value the copy holds, so a copy only moves forward |
-//! | compare-exchange on `taken` | Relaxed | none: it only bounds the slots held |
+//! | load of `taken`; compare-exchange on `taken` | Acquire; Release | each other: a push that reads a count of reservations sees the frees the reserving pushes had seen, so a `freed` loaded after `taken` is not older than they were (`Full` stays exact) |
 //! | `fetch_or(USED)` taking a slot | Acquire | the Release `fetch_and` freeing it: the previous item was moved out before the slot is written again |
 //! | `fetch_add` on `freed` | Release (`SeqCst` if the backend wakes) | the loads of `freed` before reserving; the eventcount contract for pushers waiting for a slot |
 //! | `close` sets `MARK` | `SeqCst` | the eventcount contract |
@@ -158,7 +160,11 @@
 //! Positions wrap after `usize::MAX / ONE_LAP` laps, and entries store the lap. A call that
 //! stalls between loading a position or an entry and its compare-exchange for that many laps
 //! could mistake one for the other; on a 32-bit target with `N = 1` and `SPARE = 7` that is
-//! 2^27 laps of 8 positions during one stall.
+//! 2^27 laps of 8 positions during one stall. The counts `taken` and `freed` and the copies
+//! wrap after 2^32 reservations on 32-bit targets: a push stalled for exactly that many between
+//! loading one and its compare-exchange could reserve once too often or move a copy back, and
+//! a push could then probe for a slot until one is freed (each slot still goes to one push only:
+//! `USED` is taken with a read-modify-write).
 //!
 //! # References
 //!
@@ -177,7 +183,7 @@ use core::time::Duration;
 
 use super::blocking::{self, Attempts};
 use super::eventcount::{EventCount, check_ordering, strong_publish_ordering};
-use super::pad::{CACHED_INDICES, CachePadded};
+use super::pad::{CACHED_INDICES, CachePadded, SharedCopy};
 use super::storage::Storage;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TaskDoneError, TryPopError, TryPushError};
 use crate::primitive::{AtomicUsize, Ordering, const_fn};
@@ -193,13 +199,15 @@ struct PushSide {
     tail: AtomicUsize,
     /// Slot reservations ever made (wrapping); `taken - freed` slots are held or promised.
     taken: AtomicUsize,
-    /// A past value of `head` (the real one is at or after it): room by it is room.
-    head_seen: AtomicUsize,
+    /// A past value of `head` (the real one is at or after it): room by it is room. Zero bytes
+    /// on microcontrollers, which do not use it.
+    head_seen: SharedCopy,
     /// A past value of `freed` (the real one is at or after it): a free slot by it is one.
-    freed_seen: AtomicUsize,
+    freed_seen: SharedCopy,
 }
 
-/// What pops write: `head` and the count of freed slots. No push writes this line.
+/// What pops write: `head` and the count of freed slots. No push writes this line, except one
+/// that gives its slot back (module docs, "Who writes which line").
 struct PopSide {
     /// The position of the oldest item (module docs, "Positions").
     head: AtomicUsize,
@@ -381,8 +389,8 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                 push: CachePadded(PushSide {
                     tail: AtomicUsize::new(0),
                     taken: AtomicUsize::new(0),
-                    head_seen: AtomicUsize::new(0),
-                    freed_seen: AtomicUsize::new(0),
+                    head_seen: SharedCopy::new(0),
+                    freed_seen: SharedCopy::new(0),
                 }),
                 pop: CachePadded(PopSide {
                     head: AtomicUsize::new(0),
@@ -584,7 +592,12 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// promised (module docs, "Slot words": `taken - freed`). Never waits.
     fn take_slot(&self, near: usize, recheck: bool) -> Option<usize> {
         let side = &self.push;
-        let load = check_ordering(recheck, Ordering::Relaxed);
+        // Acquire: pairs with the Release reservation below, so a push that reads a count of
+        // reservations also sees the frees that the pushes which made them had seen (otherwise
+        // `taken` could be newer than the `freed` loaded after it, and "unchanged" below would
+        // refuse while a slot is free: `spin_full_is_exact_while_one_other_context_holds_a_slot`
+        // in tests/loom_mpmc.rs).
+        let load = check_ordering(recheck, Ordering::Acquire);
         // Acquire: pairs with the Release exchange below, which passes on what its Acquire load
         // of `freed` saw: the `USED` flags cleared before those frees are seen by the probes.
         // (Microcontrollers, `!CACHED_INDICES`, load `freed` itself: no cache to spare.)
@@ -607,8 +620,9 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         let mut taken = side.taken.load(load);
         loop {
             if taken.wrapping_sub(freed) >= Self::SLOTS {
-                // No slot by a `freed` that may be past: load it again. Unchanged, it was the
-                // real one when `taken` was loaded, so every slot was held or promised then.
+                // No slot by a `freed` that may be past: load it again. Unchanged, it holds every
+                // free that the reservations counted in `taken` were made after (the Acquire
+                // loads of `taken`), so by these counts every slot is held or promised.
                 // Acquire: pairs with the Release increment in `release_slot`: the `USED` flag
                 // it cleared is seen by the probes.
                 let now = self
@@ -632,12 +646,12 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
                 taken = side.taken.load(load);
                 continue;
             }
-            // Relaxed: the count only bounds the slots held (`taken - freed <= SLOTS` always);
-            // what the probes must see comes with the loads of `freed` or of its copy.
+            // Release: passes on the frees this push saw (see the Acquire loads of `taken`);
+            // what its probes must see comes with the loads of `freed` or of its copy.
             match side.taken.compare_exchange_weak(
                 taken,
                 taken.wrapping_add(1),
-                Ordering::Relaxed,
+                Ordering::Release,
                 load,
             ) {
                 Ok(_) => break,

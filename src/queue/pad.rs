@@ -27,8 +27,17 @@ pub(crate) type IndexCopy = core::cell::Cell<usize>;
 #[cfg(target_os = "none")]
 pub(crate) type IndexCopy = NoCopy;
 
-/// The microcontrollers' [`IndexCopy`]: zero bytes. Only code under `if CACHED_INDICES` calls
-/// it, so these bodies are never run, and compile away.
+/// A copy of a counter shared by the pushes of an `MpmcQueue`: an atomic where
+/// [`CACHED_INDICES`] holds, nothing (zero bytes) on microcontrollers, where it is never used.
+#[cfg(not(target_os = "none"))]
+pub(crate) type SharedCopy = crate::primitive::AtomicUsize;
+/// A copy of a counter shared by the pushes of an `MpmcQueue`: an atomic where
+/// [`CACHED_INDICES`] holds, nothing (zero bytes) on microcontrollers, where it is never used.
+#[cfg(target_os = "none")]
+pub(crate) type SharedCopy = NoCopy;
+
+/// The microcontrollers' [`IndexCopy`] and [`SharedCopy`]: zero bytes. Only code under
+/// `if CACHED_INDICES` calls it, so these bodies are never run, and compile away.
 #[cfg(target_os = "none")]
 pub(crate) struct NoCopy;
 
@@ -43,6 +52,20 @@ impl NoCopy {
     }
 
     pub(crate) fn set(&self, _: usize) {}
+
+    pub(crate) fn load(&self, _: crate::primitive::Ordering) -> usize {
+        0
+    }
+
+    pub(crate) fn compare_exchange(
+        &self,
+        _: usize,
+        _: usize,
+        _: crate::primitive::Ordering,
+        _: crate::primitive::Ordering,
+    ) -> Result<usize, usize> {
+        Ok(0)
+    }
 }
 
 /// A value aligned (and so padded) to the target's cache-line size; see the module table.

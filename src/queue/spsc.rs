@@ -26,7 +26,8 @@
 //! | `close` stores `closed` | Release (`SeqCst` if the backend wakes) | the Acquire loads in `try_pop` and `is_closed`: a producer-side close follows its last push, which is then visible, as is everything the closer wrote before |
 //! | loads in the re-check of a blocking call | `SeqCst` | the eventcount contract in `eventcount.rs` |
 //!
-//! Each side loads its own index `Relaxed`: only it writes that index.
+//! Each side reads its own index from its private copy on hosts, and with a `Relaxed` load on
+//! microcontrollers: only it writes that index.
 //!
 //! # Closing
 //!
