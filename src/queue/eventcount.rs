@@ -305,18 +305,19 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
 
     /// Applies `change` to the word, which the caller last saw as `key`; returns the new key.
     fn update(&self, mut key: u32, change: impl Fn(u32) -> u32) -> u32 {
-        // SeqCst, though nothing here needs more than Relaxed: the heavy-mode argument (module
-        // docs) rests on the coherence of this one word and on the fence, whose own barrier
-        // orders this write before it; and this runs only with light publishers, that is on
-        // x86, where every read-modify-write is the same locked instruction. A notifier may have
-        // bumped the word meanwhile (and cleared `SLEEPERS`): the key keeps `SLEEPERS`, so it is
-        // stale and the sleep returns at once, to re-check after that publication.
+        // Relaxed: the heavy-mode argument (module docs) rests on the coherence of this one word
+        // and on the asymmetric fence, which acts as a `SeqCst` fence in the waiter and in every
+        // publisher: a write sequenced before the waiter's fence is seen by each publisher's
+        // loads after its side of it. (The mode's bookkeeping, `FENCED` and the count, is read
+        // by the waiter alone.) A notifier may have bumped the word meanwhile (and cleared
+        // `SLEEPERS`): the key keeps `SLEEPERS`, so it is stale and the sleep returns at once, to
+        // re-check after that publication.
         loop {
             match self.word.compare_exchange_weak(
                 key,
                 change(key),
-                Ordering::SeqCst,
-                Ordering::SeqCst,
+                Ordering::Relaxed,
+                Ordering::Relaxed,
             ) {
                 Ok(_) => return change(key) | SLEEPERS,
                 Err(now) => key = now,
