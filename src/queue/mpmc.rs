@@ -471,7 +471,9 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// The entry of position `pos`, loaded with `order`.
     #[inline]
     fn entry_at(&self, pos: usize, order: Ordering) -> Entry {
-        Self::entry(self.slots.word(Self::index(pos)).load(order), pos)
+        // SAFETY: positions come from `next` (or are 0), which keeps their index below `SLOTS`.
+        let word = unsafe { self.slots.word(Self::index(pos)) };
+        Self::entry(word.load(order), pos)
     }
 
     /// The number of items queued (a snapshot). Non-blocking; interrupt-safe.
@@ -672,7 +674,8 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         // that reserved took that slot first.
         let mut slot = near;
         loop {
-            let word = self.slots.word(slot);
+            // SAFETY: `near` is a position's index, and the probe wraps below `SLOTS`.
+            let word = unsafe { self.slots.word(slot) };
             // Acquire: pairs with the Release `fetch_and` in `release_slot`: the item that was
             // in the slot was moved out before we write it. (The load only skips held slots.)
             if word.load(Ordering::Relaxed) & USED == 0
@@ -689,7 +692,8 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     where
         W: Wait,
     {
-        let word = self.slots.word(Self::index(tail));
+        // SAFETY: positions come from `next` (or are 0), which keeps their index below `SLOTS`.
+        let word = unsafe { self.slots.word(Self::index(tail)) };
         let committed = Self::lap(tail).wrapping_add(Self::ONE_LAP) | slot << 1;
         // Relaxed: only the expected value of the compare-exchange, which checks it.
         let mut current = word.load(Ordering::Relaxed);
@@ -720,7 +724,8 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     fn release_slot(&self, slot: usize) {
         // Release: the item was moved out before the next push writes the slot (pairs with the
         // Acquire `fetch_or` in `take_slot`).
-        self.slots.word(slot).fetch_and(!USED, Ordering::Release);
+        // SAFETY: `slot` came from `take_slot` or a committed entry: below `SLOTS`.
+        unsafe { self.slots.word(slot) }.fetch_and(!USED, Ordering::Release);
         // Release: pairs with the Acquire loads of `freed` in `take_slot`. SeqCst when a pusher
         // may sleep for want of a slot (eventcount contract).
         self.pop.freed.fetch_add(1, strong_publish_ordering::<W>());

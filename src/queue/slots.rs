@@ -19,10 +19,42 @@ pub(crate) struct Slot<T, S> {
     value: UnsafeCell<MaybeUninit<T>>,
 }
 
+impl<T, S> Slot<T, S> {
+    /// Moves `value` into the slot, which must be free.
+    ///
+    /// # Safety
+    ///
+    /// The caller has the exclusive right to write the slot now: no other context reads or
+    /// writes it until the caller publishes it. The slot holds no initialized item (one there
+    /// would be leaked, never dropped).
+    #[inline]
+    pub(crate) unsafe fn write(&self, value: T) {
+        // SAFETY: exclusivity of the slot is the caller's promise.
+        self.value.with_mut(|slot| unsafe { (*slot).write(value) });
+    }
+
+    /// Moves the item out, leaving the slot free.
+    ///
+    /// # Safety
+    ///
+    /// The slot holds an initialized item whose publication happens-before this call, and the
+    /// caller has the exclusive right to take it: nobody else reads, writes or drops it, and the
+    /// slot is treated as free afterwards (reading it twice would duplicate the item).
+    #[inline]
+    pub(crate) unsafe fn read(&self) -> T {
+        // SAFETY: initialized and exclusively ours, by the caller's promise. Moving the item out
+        // is a write access to the slot: under loom it must happen-after the push that wrote it.
+        self.value
+            .with_mut(|slot| unsafe { (*slot).assume_init_read() })
+    }
+}
+
 /// `N` slots, each initialized or not as the owning queue's protocol says.
 ///
 /// The ring never drops its items by itself: the owning queue knows which slots are initialized
-/// and drops them with [`Ring::drop_in_place`] in its own `Drop`.
+/// and drops them with [`Ring::drop_in_place`] in its own `Drop`. `repr(transparent)`: the
+/// ring is its array, which `Storage` relies on to index two rings as one.
+#[repr(transparent)]
 pub(crate) struct Ring<T, S, const N: usize> {
     slots: [Slot<T, S>; N],
 }
@@ -96,16 +128,6 @@ impl<T, S, const N: usize> Ring<T, S, N> {
         unsafe { self.slots.get_unchecked(index) }
     }
 
-    /// The bookkeeping of slot `index`.
-    ///
-    /// # Panics
-    ///
-    /// If `index >= N` (a bug in the queue's index arithmetic).
-    #[inline]
-    pub(crate) fn stamp(&self, index: usize) -> &S {
-        &self.slots[index].stamp
-    }
-
     /// Moves `value` into slot `index`, which must be free.
     ///
     /// # Safety
@@ -116,9 +138,7 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     #[inline]
     pub(crate) unsafe fn write(&self, index: usize, value: T) {
         // SAFETY: `index < N` and exclusivity of the slot are the caller's promise.
-        unsafe { self.slot(index) }
-            .value
-            .with_mut(|slot| unsafe { (*slot).write(value) });
+        unsafe { self.slot(index).write(value) }
     }
 
     /// Moves the item out of slot `index`, leaving the slot free.
@@ -130,12 +150,8 @@ impl<T, S, const N: usize> Ring<T, S, N> {
     /// it, and the slot is treated as free afterwards (reading it twice would duplicate the item).
     #[inline]
     pub(crate) unsafe fn read(&self, index: usize) -> T {
-        // SAFETY: in bounds, initialized and exclusively ours, by the caller's promise. Moving the
-        // item out is a write access to the slot: under loom it must happen-after the push that
-        // wrote it.
-        unsafe { self.slot(index) }
-            .value
-            .with_mut(|slot| unsafe { (*slot).assume_init_read() })
+        // SAFETY: in bounds, initialized and exclusively ours, by the caller's promise.
+        unsafe { self.slot(index).read() }
     }
 
     /// A shared reference to the item in slot `index`.
