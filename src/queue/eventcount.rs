@@ -3,7 +3,8 @@
 //! An eventcount (Reed and Kanodia's, as in Dmitry Vyukov's and folly's): waiters announce
 //! themselves and re-check their condition before sleeping on a snapshot of a sequence number,
 //! notifiers bump the sequence only when someone announced. Each queue has one per direction: `not_empty` (poppers wait on it, pushers notify)
-//! and `not_full` (pushers wait, poppers notify); `close` notifies both.
+//! and `not_full` (pushers wait, poppers notify); `close` notifies the
+//! sides that may be waiting.
 //!
 //! # The word
 //!
