@@ -77,26 +77,26 @@
 //! interrupts them), and a waiter that sleeps on every item (a capacity-1 hand-off under load)
 //! pays it on every item. So the waiter of an `EventCount<true>` can move the cost back to the
 //! publisher for a while: when the backend reports its fences costly
-//! ([`Wait::heavy_fence_is_costly`]: on `Futex`, slow and frequent, so that `SeqCst` stores
-//! would cost less; a queue that sleeps now and then keeps its light stores), the waiter sets
-//! `HEAVY` in the word, and the publisher, which reads the word before each publishing store
-//! ([`EventCount::publish_ordering`]), stores with `SeqCst` while `HEAVY` is set: the symmetric
-//! protocol, which needs no fence.
+//! ([`Wait::heavy_fence_is_costly`]: on `Futex`, slow and frequent, so that a read-modify-write
+//! per publication would cost less; a queue that sleeps now and then keeps its light stores), the
+//! waiter sets `HEAVY` in the word. The publisher still stores light, but its sleeper check (the
+//! load of the word after the store, in [`EventCount::notify`]) follows a `HEAVY` it reads with a
+//! `SeqCst` read-modify-write of the word before it decides whether to wake: the symmetric
+//! protocol on the word alone, which needs no fence. Either that read-modify-write follows the
+//! waiter's announcing `fetch_or` in the word's modification order, and reads `SLEEPERS` (or a
+//! later bump, after which the waiter's key is stale), or the `fetch_or` reads from it or from a
+//! later write of the word; every write of the word is a read-modify-write, so that is its release
+//! sequence, and the publishing store, sequenced before it, happens-before the waiter's re-check.
+//! The publisher reads the word once per publication, after the store, as without heavy mode.
 //!
-//! A publication that read `HEAVY` clear just before it was set may still store light, so the
-//! waiter keeps fencing until one fence has run after `HEAVY` was set, and marks that with
-//! `FENCED`; from then on it sleeps without fencing. Why that is enough: take a publication that
-//! stores light, so it read `HEAVY` clear, and that fence, which runs a full barrier at some point
-//! of the publisher's instruction stream. The read of `HEAVY` lies before that point (after it, it
-//! would see `HEAVY`). If the publishing store lies before it too, the fencing waiter's re-check
-//! sees the store, and so does every later one. If the store lies after it, the publisher's
-//! sleeper check comes after the barrier and sees the `SLEEPERS` that waiter set before fencing,
-//! or a later value: nobody can have cleared it in between. A timed-out or spuriously woken
-//! waiter leaves it set; the waiter's own half clears it only by closing, after which it never
-//! sleeps again; and an earlier bump by the publisher would have read the word after `HEAVY` was
-//! set, so by coherence its later load of `HEAVY` would see it too, and this publication would
-//! not be light. So the publisher bumps the word, which wakes that waiter, or makes any later
-//! one's key stale.
+//! A publication whose sleeper check read `HEAVY` clear, just before it was set, may have missed
+//! a waiter that does not fence, so the waiter keeps fencing until one fence has run after `HEAVY`
+//! was set, and marks that with `FENCED`; from then on it sleeps without fencing. Why that is
+//! enough: that fence runs a full barrier at some point of the publisher's instruction stream. A
+//! sleeper check that read `HEAVY` clear lies before that point: after it, the check would read
+//! `HEAVY`, which stays set until the waiter itself ends the mode, and a waiter that ends the mode
+//! fences again. The publishing store comes before its sleeper check in that stream, so it lies
+//! before the point too, and the fencing waiter's re-check sees it, as does every later one.
 //! After 15 sleeps without fencing, or calls that got through without sleeping (a waiter that
 //! stopped sleeping must not leave its publisher on `SeqCst` stores for good), the mode lapses:
 //! the waiter clears the three fields, which lets the publisher store light again, and fences on
@@ -202,7 +202,8 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         // load after the caller's store; the waiters' `heavy_fence` does the rest.
         compiler_fence(Ordering::SeqCst);
         let word = self.word.load(Ordering::SeqCst);
-        if word & SLEEPERS != 0 {
+        // `HEAVY` is set only for light publishers, whose waiter then stopped fencing.
+        if word & (SLEEPERS | HEAVY) != 0 {
             self.wake_slow::<W>(word);
         }
     }
@@ -212,6 +213,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     #[cold]
     #[inline(never)]
     fn wake_slow<W: Wait>(&self, mut word: u32) {
+        if word & HEAVY != 0 {
+            // Heavy mode: the waiter did not fence, so the load above may have been served
+            // before our light store was visible. SeqCst read-modify-write (an `or` of nothing):
+            // ordered after the store for the waiter too (module docs, "Heavy mode").
+            word = self.word.fetch_or(0, Ordering::SeqCst);
+        }
         while word & SLEEPERS != 0 {
             // SeqCst on success: a waiter that re-announces itself after this bump reads it in S
             // after our publication (module docs). SeqCst on failure: the reloaded word is then
@@ -380,18 +387,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
 impl EventCount<true> {
     /// The ordering of the store that publishes a change this eventcount's waiter may sleep on
     /// (a queue position): `SeqCst` when the backend needs waking, unless it offers asymmetric
-    /// fences and the waiter has not asked for heavy mode; then `Release`, and the waiter pays
-    /// with `W::heavy_fence` (module docs). `Release` for a polling backend.
+    /// fences; then `Release`, and the waiter pays with `W::heavy_fence`, or in heavy mode the
+    /// publisher's [`notify`](Self::notify) with a read-modify-write (module docs). `Release` for
+    /// a polling backend. Reads nothing of the word: the one load per publication is `notify`'s.
     #[inline]
     pub(crate) fn publish_ordering<W: Wait>(&self) -> Ordering {
-        if !W::WAKE_NEEDED {
-            return Ordering::Release;
-        }
-        // Relaxed: read before the store it decides on, which is Release or SeqCst and so keeps
-        // this earlier load before it; module docs, "Heavy mode", for why a stale value is
-        // covered.
-        let light = W::light_publish() && self.word.load(Ordering::Relaxed) & HEAVY == 0;
-        if light {
+        if !W::WAKE_NEEDED || W::light_publish() {
             Ordering::Release
         } else {
             Ordering::SeqCst
@@ -491,12 +492,13 @@ mod tests {
     #[test]
     fn costly_fences_move_the_waiter_to_heavy_mode_and_back() {
         let count: EventCount = EventCount::new();
+        // Stores stay light in every mode: heavy mode is the notifier's business.
         assert_eq!(count.publish_ordering::<Costly>(), Ordering::Release);
 
         // First sleep: fences, finds the fence costly, asks for heavy mode.
         let key = count.prepare::<Costly>();
         assert_eq!((Costly::made(), key & (HEAVY | FENCED)), (1, HEAVY));
-        assert_eq!(count.publish_ordering::<Costly>(), Ordering::SeqCst);
+        assert_eq!(count.publish_ordering::<Costly>(), Ordering::Release);
         // Second: fences once more, after `HEAVY` was set, and says so.
         let key = count.prepare::<Costly>();
         assert_eq!(
@@ -513,6 +515,14 @@ mod tests {
         count.notify::<Costly>();
         let word = count.word.load(Ordering::Relaxed);
         assert_eq!(word & (SLEEPERS | HEAVY | FENCED), HEAVY | FENCED);
+        assert_eq!(
+            word & !(STEP - 1),
+            key.wrapping_add(STEP) & !(STEP - 1),
+            "bumped"
+        );
+        // With nobody announced, a heavy-mode notify (its read-modify-write) changes nothing.
+        count.notify::<Costly>();
+        assert_eq!(count.word.load(Ordering::Relaxed), word);
 
         // Then 15 sleeps without a fence.
         for sleeps in 1..=15 {
@@ -533,7 +543,7 @@ mod tests {
         let count: EventCount = EventCount::new();
         count.prepare::<Costly>();
         count.prepare::<Costly>();
-        assert_eq!(count.publish_ordering::<Costly>(), Ordering::SeqCst);
+        assert_eq!(count.word.load(Ordering::Relaxed) & HEAVY, HEAVY);
         // Fifteen calls that find the item at once count down; the sixteenth ends the mode.
         for _ in 0..16 {
             let r: Result<(), ()> = count.block_until::<Costly, _, _, _>((), &Forever, Ok);
@@ -541,7 +551,6 @@ mod tests {
         }
         let word = count.word.load(Ordering::Relaxed);
         assert_eq!(word & (HEAVY | FENCED | UNFENCED_SLEEPS), 0);
-        assert_eq!(count.publish_ordering::<Costly>(), Ordering::Release);
     }
 
     /// `Futex` with asymmetric fences whose barrier call fails.
