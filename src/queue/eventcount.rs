@@ -11,15 +11,16 @@
 //! | bits | meaning |
 //! | --- | --- |
 //! | bit 0, `SLEEPERS` | someone may be about to sleep on the word: the next notifier must wake |
-//! | bit 1, `HEAVY` | light publishers only: publish with `SeqCst` ("Heavy mode" below) |
+//! | bit 1, `HEAVY` | light publishers only: follow the sleeper check with a `SeqCst` read-modify-write ("Heavy mode" below) |
 //! | bit 2, `FENCED` | light publishers only: the waiter has fenced since setting `HEAVY` |
 //! | bits 3..7, `UNFENCED_SLEEPS` | light publishers only: sleeps without a fence, up to 15 |
 //! | bits 7..32 | a sequence number, bumped by every notifier that wakes (wrapping) |
 //!
 //! A waiter announces itself with `fetch_or(SLEEPERS)` and keeps the resulting word as its
 //! `key`, re-checks its condition, and only then sleeps with `W::wait(word, key)`. A notifier,
-//! after publishing its change, loads the word: if `SLEEPERS` is clear it returns at once (one load
-//! of a line that stays shared in every cache: no read-modify-write, no system call). Otherwise
+//! after publishing its change, loads the word: if `SLEEPERS` (and `HEAVY`, below) is clear it
+//! returns at once (one load of a line that stays shared in every cache: no read-modify-write, no
+//! system call). Otherwise
 //! it bumps the sequence, clears `SLEEPERS` and calls `W::wake_all`. The bump makes every
 //! announced key stale, so a waiter that has not reached `W::wait` yet does not sleep at all, and
 //! one already asleep is woken (the backend's compare-and-sleep is atomic with its wake).
@@ -77,8 +78,8 @@
 //! interrupts them), and a waiter that sleeps on every item (a capacity-1 hand-off under load)
 //! pays it on every item. So the waiter of an `EventCount<true>` can move the cost back to the
 //! publisher for a while: when the backend reports its fences costly
-//! ([`Wait::heavy_fence_is_costly`]: on `Futex`, slow and frequent, so that a read-modify-write
-//! per publication would cost less; a queue that sleeps now and then keeps its light stores), the
+//! ([`Wait::heavy_fence_is_costly`]: on `Futex`, slow and frequent, so that a full barrier in
+//! each publication would cost less; a queue that sleeps now and then keeps its fences), the
 //! waiter sets `HEAVY` in the word. The publisher still stores light, but its sleeper check (the
 //! load of the word after the store, in [`EventCount::notify`]) follows a `HEAVY` it reads with a
 //! `SeqCst` read-modify-write of the word before it decides whether to wake: the symmetric
@@ -87,20 +88,22 @@
 //! later bump, after which the waiter's key is stale), or the `fetch_or` reads from it or from a
 //! later write of the word; every write of the word is a read-modify-write, so that is its release
 //! sequence, and the publishing store, sequenced before it, happens-before the waiter's re-check.
-//! The publisher reads the word once per publication, after the store, as without heavy mode.
+//! The publisher reads the word once per publication, after the store, as without heavy mode. (On
+//! x86-64 LLVM compiles that `fetch_or(0)` to a locked `or` on the stack and a load of the word:
+//! a full barrier between the store and the load, the hardware form of the same argument.)
 //!
 //! A publication whose sleeper check read `HEAVY` clear, just before it was set, may have missed
 //! a waiter that does not fence, so the waiter keeps fencing until one fence has run after `HEAVY`
 //! was set, and marks that with `FENCED`; from then on it sleeps without fencing. Why that is
 //! enough: that fence runs a full barrier at some point of the publisher's instruction stream. A
 //! sleeper check that read `HEAVY` clear lies before that point: after it, the check would read
-//! `HEAVY`, which stays set until the waiter itself ends the mode, and a waiter that ends the mode
-//! fences again. The publishing store comes before its sleeper check in that stream, so it lies
+//! `HEAVY`, which stays set until the waiter itself ends the mode, clearing `FENCED` with it, so
+//! that its next sleep fences again. The publishing store comes before its sleeper check in that stream, so it lies
 //! before the point too, and the fencing waiter's re-check sees it, as does every later one.
 //! After 15 sleeps without fencing, or calls that got through without sleeping (a waiter that
-//! stopped sleeping must not leave its publisher on `SeqCst` stores for good), the mode lapses:
-//! the waiter clears the three fields, which lets the publisher store light again, and fences on
-//! that sleep and after, until the backend reports costly fences again.
+//! stopped sleeping must not leave its publisher on read-modify-writes for good), the mode lapses:
+//! the waiter clears the three fields, which spares the publisher the read-modify-write again,
+//! and fences on its next sleep and after, until the backend reports costly fences again.
 //!
 //! This reasoning needs **one publisher and one waiter per eventcount**, as `SpscQueue`'s halves
 //! give (`close` publishes with `SeqCst`). A fence that fails (`Wait::heavy_fence` returns false)
@@ -153,8 +156,8 @@ pub(crate) fn check_ordering(recheck: bool, weak: Ordering) -> Ordering {
 
 /// Bit 0: a waiter may be asleep (or about to sleep); the next notifier must wake.
 const SLEEPERS: u32 = 1;
-/// Bit 1, light publishers only: the waiter asks the publisher to store with `SeqCst` ("Heavy
-/// mode" in the module docs).
+/// Bit 1, light publishers only: the waiter asks the publisher to follow its sleeper check with
+/// a `SeqCst` read-modify-write ("Heavy mode" in the module docs).
 const HEAVY: u32 = 2;
 /// Bit 2, light publishers only: the waiter has fenced since it set `HEAVY`, so it may sleep
 /// without fencing.
@@ -188,8 +191,9 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         }
     }
 
-    /// Reports a change published just before (by a `SeqCst` operation when `W::WAKE_NEEDED`):
-    /// wakes every waiter if any announced itself, else costs one load.
+    /// Reports a change published just before (by a `SeqCst` operation when `W::WAKE_NEEDED`, or
+    /// a store with [`publish_ordering`](EventCount::publish_ordering)): wakes every waiter if any
+    /// announced itself, else costs one load (and in heavy mode a read-modify-write).
     #[inline]
     pub(crate) fn notify<W: Wait>(&self) {
         if !W::WAKE_NEEDED {
@@ -202,7 +206,7 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         // load after the caller's store; the waiters' `heavy_fence` does the rest.
         compiler_fence(Ordering::SeqCst);
         let word = self.word.load(Ordering::SeqCst);
-        // `HEAVY` is set only for light publishers, whose waiter then stopped fencing.
+        // `HEAVY` is set only for light publishers, whose waiter may then sleep without fencing.
         if word & (SLEEPERS | HEAVY) != 0 {
             self.wake_slow::<W>(word);
         }
@@ -214,10 +218,12 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     #[inline(never)]
     fn wake_slow<W: Wait>(&self, mut word: u32) {
         if word & HEAVY != 0 {
-            // Heavy mode: the waiter did not fence, so the load above may have been served
+            // Heavy mode: the waiter may not have fenced, so the load above may have been served
             // before our light store was visible. SeqCst read-modify-write (an `or` of nothing):
             // ordered after the store for the waiter too (module docs, "Heavy mode").
             word = self.word.fetch_or(0, Ordering::SeqCst);
+            #[cfg(all(test, target_os = "linux"))]
+            tests::HEAVY_NOTIFIES.with(|n| n.set(n.get() + 1));
         }
         while word & SLEEPERS != 0 {
             // SeqCst on success: a waiter that re-announces itself after this bump reads it in S
@@ -260,7 +266,8 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     fn fence_light_publishers<W: Wait>(&self, mut key: u32) -> u32 {
         if key & FENCED != 0 {
             if key & UNFENCED_SLEEPS != UNFENCED_SLEEPS {
-                // Heavy mode: every store the re-check may miss is `SeqCst`.
+                // Heavy mode: every publication the re-check may miss makes a `SeqCst`
+                // read-modify-write of the word after its store.
                 return self.update(key, |word| word + ONE_SLEEP);
             }
             // Lapse: the publisher may store light again from now on, so this sleep fences.
@@ -286,7 +293,7 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
 
     /// The waiter's call succeeded without announcing itself. In heavy mode that counts towards
     /// the lapse like a sleep without a fence: a waiter that stopped sleeping would otherwise keep
-    /// its publisher on `SeqCst` stores for good (module docs, "Heavy mode").
+    /// its publisher on read-modify-writes for good (module docs, "Heavy mode").
     #[inline]
     fn got_through_without_sleeping<W: Wait>(&self) {
         // Relaxed: only the waiter writes the mode fields, and it is not asleep: whatever it
@@ -450,6 +457,11 @@ mod tests {
 
     use core::sync::atomic::AtomicU32 as Counter;
 
+    std::thread_local! {
+        /// Notifies on this thread that took heavy mode's read-modify-write (`wake_slow`).
+        pub(super) static HEAVY_NOTIFIES: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
     /// Fences made by each `Fences` backend (one counter per test: tests run in parallel).
     static FENCES: [Counter; 4] = [const { Counter::new(0) }; 4];
 
@@ -520,8 +532,15 @@ mod tests {
             key.wrapping_add(STEP) & !(STEP - 1),
             "bumped"
         );
-        // With nobody announced, a heavy-mode notify (its read-modify-write) changes nothing.
+        // With nobody announced, a heavy-mode notify still makes its read-modify-write, which
+        // changes nothing.
+        let before = HEAVY_NOTIFIES.with(|n| n.get());
         count.notify::<Costly>();
+        assert_eq!(
+            HEAVY_NOTIFIES.with(|n| n.get()),
+            before + 1,
+            "the heavy-mode read-modify-write"
+        );
         assert_eq!(count.word.load(Ordering::Relaxed), word);
 
         // Then 15 sleeps without a fence.
@@ -551,6 +570,10 @@ mod tests {
         }
         let word = count.word.load(Ordering::Relaxed);
         assert_eq!(word & (HEAVY | FENCED | UNFENCED_SLEEPS), 0);
+        // And the publisher is light again: no read-modify-write after its store.
+        let before = HEAVY_NOTIFIES.with(|n| n.get());
+        count.notify::<Costly>();
+        assert_eq!(HEAVY_NOTIFIES.with(|n| n.get()), before);
     }
 
     /// `Futex` with asymmetric fences whose barrier call fails.

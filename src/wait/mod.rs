@@ -208,9 +208,9 @@ pub trait Wait {
         true
     }
 
-    /// Whether [`heavy_fence`](Self::heavy_fence) has been costly lately, compared with a
-    /// `SeqCst` store on every publication. A queue's waiter then asks its publisher to store
-    /// with `SeqCst` for a while and stops fencing. `Futex` times its `membarrier` calls (a
+    /// Whether [`heavy_fence`](Self::heavy_fence) has been costly lately, compared with a full
+    /// barrier in every publication. A queue's waiter then asks its publisher to follow each
+    /// store with a `SeqCst` read-modify-write for a while and stops fencing. `Futex` times its `membarrier` calls (a
     /// fraction of a microsecond on an idle machine, ten or more while other threads of the
     /// process run on the other cores: it interrupts each of them) and reports them costly when
     /// a slow one follows the previous one within 50 µs. The default, `false`, never asks.
