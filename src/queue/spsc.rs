@@ -420,7 +420,8 @@ impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
         unsafe { self.slots.write(Self::index(tail), item) };
         // Release: pairs with the consumer's Acquire load of `tail`, so the item is written before
         // the position is seen. SeqCst when a sleeping consumer may need waking (eventcount
-        // contract), unless the consumer's asymmetric fence stands in for it (`publish_ordering`).
+        // contract), unless the consumer's asymmetric fence, or in heavy mode `notify`'s
+        // read-modify-write, stands in for it (`publish_ordering`).
         let order = self.shared.not_empty.publish_ordering::<W>();
         let tail = Self::next(tail);
         self.tail.store(tail, order);
@@ -442,7 +443,8 @@ impl<T, const N: usize, W: Wait> Attempts<true> for SpscQueue<T, N, W> {
         let item = unsafe { self.slots.read(Self::index(head)) };
         // Release: pairs with the producer's Acquire load of `head`: our read of the slot
         // happens-before it is overwritten. SeqCst when a sleeping producer may need waking,
-        // unless the producer's asymmetric fence stands in for it (`publish_ordering`).
+        // unless the producer's asymmetric fence, or in heavy mode `notify`'s read-modify-write,
+        // stands in for it (`publish_ordering`).
         let order = self.shared.not_full.publish_ordering::<W>();
         let head = Self::next(head);
         self.head.store(head, order);

@@ -38,8 +38,8 @@ const SLOW_FENCE: Duration = Duration::from_micros(4);
 
 /// A slow barrier that started less than this after the previous one ended makes barriers
 /// costly: the process then spends a fifth of its time or more in them (about 11 µs in every
-/// 60), more than `SeqCst` stores would cost its queues. A slow barrier now and then, as a queue
-/// that sleeps rarely makes, is not.
+/// 60), more than a full barrier in each publication would cost its queues (heavy mode). A slow
+/// barrier now and then, as a queue that sleeps rarely makes, is not.
 const FREQUENT_FENCES_US: u32 = 50;
 
 /// Whether the last barrier was costly (`is_costly`).
