@@ -32,7 +32,8 @@
 //! # Closing
 //!
 //! `close` (on either half, or by dropping one) sets a flag and wakes the other half, the only one
-//! that can be asleep (halves are `!Sync`: the closing half is not in a blocking call). A close by the
+//! that can be asleep (halves are unique and `!Sync`, so safe code cannot close a half while that
+//! half is in a blocking call). A close by the
 //! producer is ordered after its pushes, so the consumer drains them all before `pop` reports
 //! `Closed`. A close by the consumer can race with a push in progress on the producer: that push
 //! may still succeed, and its item stays queued (popped by a later pop, else dropped with the
@@ -329,7 +330,7 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
 
     /// Sets the closed flag and wakes the other half, which sleeps on `other_half`. The closing
     /// half needs no wake: halves are `!Sync`, so its own blocking calls run in the context that
-    /// closes, and none is under way (one notify fewer: 20 bytes on thumbv7em).
+    /// closes, and none is under way (one notify fewer: 24 bytes on thumbv7em).
     fn close(&self, other_half: &EventCount) {
         // Release: orders a producer-side close after its pushes (the Acquire loads in `front`
         // and `is_closed`). SeqCst when a sleeper may need waking: the publication of the
