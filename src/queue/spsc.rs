@@ -34,9 +34,10 @@
 //! `close` (on either half, or by dropping one) sets a flag and wakes the other half, the only one
 //! that can be asleep (halves are unique and `!Sync`, so safe code cannot close a half while that
 //! half is in a blocking call). A close by the producer is ordered after its pushes, so the
-//! consumer drains them all before `pop` reports `Closed`. A close by the consumer can race with a push in progress on the producer: that push
-//! may still succeed, and its item stays queued (popped by a later pop, else dropped with the
-//! queue); the consumer has announced it is finished, so this loses nothing it was waiting for.
+//! consumer drains them all before `pop` reports `Closed`. A close by the consumer can race with a
+//! push in progress on the producer: that push may still succeed, and its item stays queued
+//! (popped by a later pop, else dropped with the queue); the consumer has announced it is
+//! finished, so this loses nothing it was waiting for.
 //!
 //! # References
 //!
