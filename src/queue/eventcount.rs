@@ -2,9 +2,9 @@
 //!
 //! An eventcount (Reed and Kanodia's, as in Dmitry Vyukov's and folly's): waiters announce
 //! themselves and re-check their condition before sleeping on a snapshot of a sequence number,
-//! notifiers bump the sequence only when someone announced. Each queue has one per direction: `not_empty` (poppers wait on it, pushers notify)
-//! and `not_full` (pushers wait, poppers notify); `close` notifies the
-//! sides that may be waiting.
+//! notifiers bump the sequence only when someone announced. Each queue has one per direction:
+//! `not_empty` (poppers wait on it, pushers notify) and `not_full` (pushers wait, poppers
+//! notify); `close` notifies the sides that may be waiting.
 //!
 //! # The word
 //!
@@ -46,8 +46,8 @@
 //!    sections, and the waiter's `fetch_or` happens-before the notifier's load), and is followed
 //!    by [`EventCount::notify`]. Queues pick `SeqCst` only when `W::WAKE_NEEDED`; a polling backend
 //!    keeps its release stores.
-//! 2. The `attempt` passed to [`EventCount::block_until`] reads that state with `SeqCst` loads (or under
-//!    the lock) whenever it reports failure.
+//! 2. The `attempt` passed to [`EventCount::block_until`] reads that state with `SeqCst` loads
+//!    (or under the lock) whenever it reports failure.
 //!
 //! The notifier's bump is a `SeqCst` compare-exchange (slow path only), so a waiter that announces
 //! itself again after being woken reads it in S after the notifier's publication and its
@@ -98,8 +98,9 @@
 //! enough: that fence runs a full barrier at some point of the publisher's instruction stream. A
 //! sleeper check that read `HEAVY` clear lies before that point: after it, the check would read
 //! `HEAVY`, which stays set until the waiter itself ends the mode, clearing `FENCED` with it, so
-//! that its next sleep fences again. The publishing store comes before its sleeper check in that stream, so it lies
-//! before the point too, and the fencing waiter's re-check sees it, as does every later one.
+//! that its next sleep fences again. The publishing store comes before its sleeper check in that
+//! stream, so it lies before the point too, and the fencing waiter's re-check sees it, as does
+//! every later one.
 //! After 15 sleeps without fencing, or calls that got through without sleeping (a waiter that
 //! stopped sleeping must not leave its publisher on read-modify-writes for good), the mode lapses:
 //! the waiter clears the three fields, which spares the publisher the read-modify-write again,
@@ -120,8 +121,8 @@
 //! With [`Wait::WAKE_NEEDED`] false (as for `Spin`), nobody sleeps: `notify` is a no-op and
 //! waiters re-try through the polling phase between attempts, then with `W::wait` on the
 //! unchanging word as their pause (a polling backend's `wait` returns after a bounded pause, by
-//! contract). The word is never written. Going through `W::wait` keeps the backend in charge of how to pause
-//! (a yield, a debug check that the caller may block at all).
+//! contract). The word is never written. Going through `W::wait` keeps the backend in charge of
+//! how to pause (a yield, a debug check that the caller may block at all).
 
 use core::sync::atomic::compiler_fence;
 
