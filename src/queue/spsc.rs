@@ -334,8 +334,8 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
     fn close(&self, other_half: &EventCount) {
         // Release: orders a producer-side close after its pushes (the Acquire loads in `front`
         // and `is_closed`). SeqCst when a sleeper may need waking: the publication of the
-        // eventcount contract, always `SeqCst` since it is rare (a waiter in heavy mode does not
-        // fence).
+        // eventcount contract in its portable form, since a close is rare (no need to lean on the
+        // waiter's fence or on heavy mode's read-modify-write in `notify`).
         self.shared
             .closed
             .store(CLOSED, strong_publish_ordering::<W>());

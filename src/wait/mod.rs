@@ -210,10 +210,10 @@ pub trait Wait {
 
     /// Whether [`heavy_fence`](Self::heavy_fence) has been costly lately, compared with a full
     /// barrier in every publication. A queue's waiter then asks its publisher to follow each
-    /// store with a `SeqCst` read-modify-write for a while and stops fencing. `Futex` times its `membarrier` calls (a
-    /// fraction of a microsecond on an idle machine, ten or more while other threads of the
-    /// process run on the other cores: it interrupts each of them) and reports them costly when
-    /// a slow one follows the previous one within 50 µs. The default, `false`, never asks.
+    /// store with a `SeqCst` read-modify-write for a while and stops fencing. `Futex` times its
+    /// `membarrier` calls (a fraction of a microsecond on an idle machine, ten or more while
+    /// other threads of the process run on the other cores: it interrupts each of them) and
+    /// reports them costly when a slow one follows the previous one within 50 µs. The default, `false`, never asks.
     #[inline]
     fn heavy_fence_is_costly() -> bool {
         false
