@@ -269,7 +269,7 @@ struct Finished {
 /// one each. Measured on two cores with 2 and 4 producers and as many consumers
 /// (`BENCHMARKS.md`): `try_` verbs retried through a backoff such as `crossbeam_utils::Backoff`
 /// ran at 1.3 to 4.5 times `ArrayQueue`, the blocking verbs at 0.44 to 1.0 times
-/// `crossbeam_channel`, and `try_` verbs retried in a bare spin loop at 0.2 to 0.33 times
+/// `crossbeam_channel`, and `try_` verbs retried in a bare spin loop at 0.2 to 0.35 times
 /// `ArrayQueue`. Where threads outnumber cores, block or back off rather than spin.
 ///
 /// `N == 0` and `SPARE == 0` are rejected at compile time.
