@@ -4,13 +4,27 @@
 //!
 //! | bits | meaning |
 //! | --- | --- |
-//! | 0..30 (`MASK`) | `0`: free; `1..=MAX_READERS`: that many read guards; `WRITE_LOCKED` (all ones): a writer |
+//! | 0..29 (`COUNT`) | read guards, and read attempts in flight (below) |
+//! | 29 (`WRITE_LOCKED`) | a writer holds the lock |
 //! | 30 (`READERS_WAITING`) | readers may sleep on this word: whoever makes the lock readable clears the flag and wakes them all |
 //! | 31 (`WRITERS_WAITING`) | a writer waits (polling or asleep): new readers stay out |
 //!
-//! A read is one compare-exchange on a word with no flag (`state < MAX_READERS` is the whole
-//! test) and the unlock one locked decrement; a write is one compare-exchange 0 → `WRITE_LOCKED`
-//! and the unlock one locked subtraction. Only a flag sends either side to the slow path.
+//! A read is one locked increment and the unlock one locked decrement; a write is one
+//! compare-exchange 0 → `WRITE_LOCKED` and the unlock one locked subtraction. Only a flag sends
+//! either side to the slow path.
+//!
+//! **The optimistic read.** A reader increments the count first and looks at the value it
+//! replaced: no writer bit and room for one more reader (`state & !READERS_WAITING <
+//! MAX_READERS` is the whole test), and the read lock is taken. Otherwise it takes its
+//! increment back with the reader's own unlock and waits in the slow path, which only
+//! increments a readable word (a load, then a compare-exchange). For that instant the increment
+//! counts as a read guard, and the protocol treats it as one: a writer cannot take a lock whose
+//! count is not zero, and the decrement that takes it back is the last reader out, and wakes a
+//! waiting writer, when it is. One read-modify-write where a compare-exchange needs a load
+//! before it: with readers on two cores the line moves once per read lock instead of twice, and
+//! readers never fail against each other (a compare-exchange fails whenever another reader got
+//! in between its load and its exchange). The Linux kernel's queued reader-writer lock takes
+//! readers the same way.
 //!
 //! # The writers word
 //!
@@ -25,12 +39,14 @@
 //!
 //! # The rules
 //!
-//! - **Readers** take a readable lock (not write-locked, no `WRITERS_WAITING`). Otherwise they
-//!   poll for a while ([`Wait::poll_pause`]), then set `READERS_WAITING` and sleep on the state.
-//! - **Writers** take a free lock. Otherwise they set `WRITERS_WAITING` at once, which turns new
-//!   readers away (writer preference: a stream of readers drains instead of starving the
-//!   writer), poll, then count themselves in the writers word, re-check that the lock is held
-//!   with `WRITERS_WAITING` set, and sleep on the writers word.
+//! - **Readers** take a readable lock (not write-locked, no `WRITERS_WAITING`); a count that is
+//!   not zero beside `WRITE_LOCKED` is read attempts on their way out. Otherwise they poll for
+//!   a while ([`Wait::poll_pause`]), then set `READERS_WAITING` and sleep on the state.
+//! - **Writers** take a free lock (count zero, no `WRITE_LOCKED`). Otherwise they set
+//!   `WRITERS_WAITING` at once, which turns new readers away (writer preference: a stream of
+//!   readers drains instead of starving the writer), poll, then count themselves in the writers
+//!   word, re-check that the lock is held with `WRITERS_WAITING` set, and sleep on the writers
+//!   word.
 //! - **Taking** keeps `READERS_WAITING` (the sleeping readers wait for this writer's unlock) and
 //!   keeps `WRITERS_WAITING` only while writers sleep. So `WRITERS_WAITING` always belongs to a
 //!   writer that is still waiting, never to one that already got the lock: whoever sees it can
@@ -38,8 +54,8 @@
 //! - **Whoever frees the lock** (the last reader, or a writer) with `WRITERS_WAITING` set wakes
 //!   one sleeping writer, if there is one, and leaves both flags: the readers stay out until
 //!   the writer's turn is over. With `READERS_WAITING` alone it clears it and wakes all readers.
-//! - **Downgrade** turns `WRITE_LOCKED` into one reader in one subtraction, so no writer can
-//!   take the lock in between. With `WRITERS_WAITING` set the readers stay out (the writer goes
+//! - **Downgrade** turns `WRITE_LOCKED` into one more reader in one subtraction (read attempts
+//!   in flight stay counted, and leave), so no writer can take the lock in between. With `WRITERS_WAITING` set the readers stay out (the writer goes
 //!   after this read guard); with `READERS_WAITING` alone they are woken to read alongside.
 //! - **A timed writer that gives up** after it set `WRITERS_WAITING` or slept clears the flag (it
 //!   may be the last waiting writer), wakes one sleeping writer (which sets the flag again, or
@@ -54,8 +70,9 @@
 //!
 //! # Orderings
 //!
-//! - Taking a read or write lock is an Acquire compare-exchange, every unlock and the downgrade
-//!   a Release read-modify-write: each holder's accesses happen-before the next writer's, and a
+//! - Taking a read lock is an Acquire increment (or compare-exchange), a write lock an Acquire
+//!   compare-exchange, every unlock (the take-back of a read attempt too) and the downgrade a
+//!   Release read-modify-write: each holder's accesses happen-before the next writer's, and a
 //!   writer's writes happen-before every later reader's. The readers' decrements are
 //!   read-modify-writes, so the writer that takes the lock after several readers synchronizes
 //!   with all of them through the release sequence.
@@ -75,11 +92,12 @@
 //!
 //! # Limits
 //!
-//! At most [`MAX_READERS`] read guards at once (2^30 - 2) and 65,535 writers asleep at once:
-//! going past either panics, never wraps. The wake sequence has 16 bits: a writer preempted
-//! between counting itself and sleeping for exactly a multiple of 65,536 wake-ups of other
-//! writers would sleep through the last one, the same compare-and-wait ABA that std's futex
-//! locks accept with 32-bit counters.
+//! At most [`MAX_READERS`] read guards at once (2^28) and 65,535 writers asleep at once: going
+//! past either panics, never wraps. The count field holds 2^29 - 1: the other 2^28 are room for
+//! read attempts in flight, one per context at most. The wake sequence has 16 bits: a writer
+//! preempted between counting itself and sleeping for exactly a multiple of 65,536 wake-ups of
+//! other writers would sleep through the last one, the same compare-and-wait ABA that std's
+//! futex locks accept with 32-bit counters.
 //!
 //! # References
 //!
@@ -97,12 +115,14 @@ use core::time::Duration;
 use crate::primitive::{AtomicU32, Ordering, UnsafeCell, const_fn};
 use crate::wait::{Deadline, Forever, Limit, Poll, Wait, WaitTimeout};
 
-/// The reader count, or `WRITE_LOCKED`.
-const MASK: u32 = (1 << 30) - 1;
+/// The reader count: read guards and read attempts in flight.
+const COUNT: u32 = (1 << 29) - 1;
 /// A writer holds the lock.
-const WRITE_LOCKED: u32 = MASK;
-/// The most read guards at once: 2^30 - 2.
-const MAX_READERS: u32 = MASK - 1;
+const WRITE_LOCKED: u32 = 1 << 29;
+/// Held by anyone: readers (or read attempts) or a writer.
+const HELD: u32 = COUNT | WRITE_LOCKED;
+/// The most read guards at once: 2^28, half the count field (module docs, "Limits").
+const MAX_READERS: u32 = 1 << 28;
 const READERS_WAITING: u32 = 1 << 30;
 const WRITERS_WAITING: u32 = 1 << 31;
 
@@ -125,7 +145,7 @@ fn readable(state: u32) -> bool {
 #[inline]
 #[track_caller]
 fn check_reader_overflow(state: u32) {
-    if state & !READERS_WAITING == MAX_READERS {
+    if state & (WRITE_LOCKED | WRITERS_WAITING) == 0 && state & COUNT >= MAX_READERS {
         reader_overflow();
     }
 }
@@ -134,13 +154,13 @@ fn check_reader_overflow(state: u32) {
 #[inline(never)]
 #[track_caller]
 fn reader_overflow() -> ! {
-    panic!("RwLock: more than 2^30 - 2 read guards at once")
+    panic!("RwLock: more than 2^28 read guards at once")
 }
 
 /// The lock protocol of [`RwLock`] without the data: the two words and every transition of them
 /// (see the module docs). `raw::RawRwLock` (feature `lock_api`) is this, behind lock_api's traits.
 pub(crate) struct RwLockState<W> {
-    /// The reader count or `WRITE_LOCKED`, `READERS_WAITING` and `WRITERS_WAITING`.
+    /// The reader count, `WRITE_LOCKED`, `READERS_WAITING` and `WRITERS_WAITING`.
     state: AtomicU32,
     /// Writers asleep (bits 0..16) and the wake sequence (bits 16..32); writers sleep on it.
     writers: AtomicU32,
@@ -162,28 +182,30 @@ impl<W> RwLockState<W> {
     /// Whether any guard holds the lock (a snapshot).
     #[inline]
     pub(crate) fn is_locked(&self) -> bool {
-        self.state.load(Ordering::Relaxed) & MASK != 0
+        self.state.load(Ordering::Relaxed) & HELD != 0
     }
 
     /// Whether a writer holds the lock (a snapshot).
     #[inline]
     pub(crate) fn is_locked_exclusive(&self) -> bool {
-        self.state.load(Ordering::Relaxed) & MASK == WRITE_LOCKED
+        self.state.load(Ordering::Relaxed) & WRITE_LOCKED != 0
     }
 }
 
 impl<W: Wait> RwLockState<W> {
-    /// One attempt at the read fast path: a word with no flag and room for a reader.
+    /// The optimistic read (module docs): one increment, kept if the word it replaced was
+    /// readable, taken back otherwise.
     #[inline]
     fn read_fast(&self) -> bool {
-        let state = self.state.load(Ordering::Relaxed);
         // Acquire: pairs with the Release of a writer's unlock or downgrade, so the writer's
         // writes are visible to this reader.
-        state < MAX_READERS
-            && self
-                .state
-                .compare_exchange_weak(state, state + 1, Ordering::Acquire, Ordering::Relaxed)
-                .is_ok()
+        let state = self.state.fetch_add(1, Ordering::Acquire);
+        if readable(state) {
+            return true;
+        }
+        // SAFETY: the increment above counts as a read lock until it is taken back, here.
+        unsafe { self.unlock_read() };
+        false
     }
 
     /// Takes a read lock if it is readable now; never fails spuriously.
@@ -224,7 +246,7 @@ impl<W: Wait> RwLockState<W> {
     #[inline]
     pub(crate) fn try_write(&self) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
-        while state & MASK == 0 {
+        while state & HELD == 0 {
             if self.take_write(state) {
                 return true;
             }
@@ -259,7 +281,9 @@ impl<W: Wait> RwLockState<W> {
         let state = self.state.fetch_sub(1, Ordering::Release);
         // The last reader, with a writer waiting. (While readers hold the lock,
         // READERS_WAITING is only ever set together with WRITERS_WAITING: readers only wait
-        // behind a writer, and a downgrade wakes the ones that waited for it.)
+        // behind a writer, and a downgrade wakes the ones that waited for it. A read attempt
+        // taken back beside a writer that holds the lock sees WRITE_LOCKED: no wake, the
+        // writer's unlock does that.)
         if W::WAKE_NEEDED && state & !READERS_WAITING == WRITERS_WAITING + 1 {
             self.wake_writer();
         }
@@ -274,8 +298,9 @@ impl<W: Wait> RwLockState<W> {
     pub(crate) unsafe fn unlock_write(&self) {
         // Release: publishes this writer's writes to the next holder's Acquire.
         let state = self.state.fetch_sub(WRITE_LOCKED, Ordering::Release);
-        if W::WAKE_NEEDED && state != WRITE_LOCKED {
-            self.wake_waiters(state - WRITE_LOCKED);
+        // (The count may hold read attempts in flight: they leave by themselves.)
+        if W::WAKE_NEEDED && state & (READERS_WAITING | WRITERS_WAITING) != 0 {
+            self.wake_waiters(state);
         }
     }
 
@@ -417,7 +442,7 @@ impl<W: Wait> RwLockState<W> {
         let mut owes = false;
         loop {
             let state = self.state.load(Ordering::Relaxed);
-            if state & MASK == 0 {
+            if state & HELD == 0 {
                 if self.take_write(state) {
                     return L::DONE;
                 }
@@ -492,7 +517,7 @@ impl<W: Wait> RwLockState<W> {
             }
         };
         let state = self.state.load(Ordering::Relaxed);
-        let awake = state & MASK == 0
+        let awake = state & HELD == 0
             || state & WRITERS_WAITING == 0
             || limit.sleep(&self.writers, expected);
         // Relaxed: the count publishes nothing.
@@ -512,7 +537,7 @@ impl<W: Wait> RwLockState<W> {
         }
         // After the flag is cleared (see "Orderings"): a sleeping writer wakes and sets it again.
         self.wake_writer();
-        if state & MASK != WRITE_LOCKED {
+        if state & WRITE_LOCKED == 0 {
             self.wake_readers();
         }
     }
@@ -562,7 +587,7 @@ impl<W: WaitTimeout> RwLockState<W> {
 ///
 /// # Limits
 ///
-/// At most 2^30 - 2 read guards at once and 65,535 writers asleep at once; going past either
+/// At most 2^28 read guards at once and 65,535 writers asleep at once; going past either
 /// panics (never a silent wrap).
 ///
 /// # Interrupt safety
@@ -697,7 +722,7 @@ impl<T: ?Sized, W: Wait> RwLock<T, W> {
     ///
     /// # Panics
     ///
-    /// If 2^30 - 2 read guards already exist.
+    /// If 2^28 read guards already exist.
     ///
     /// # Examples
     ///
@@ -723,7 +748,7 @@ impl<T: ?Sized, W: Wait> RwLock<T, W> {
     ///
     /// # Panics
     ///
-    /// If 2^30 - 2 read guards already exist.
+    /// If 2^28 read guards already exist.
     ///
     /// # Examples
     ///
@@ -794,7 +819,7 @@ impl<T: ?Sized, W: WaitTimeout> RwLock<T, W> {
     ///
     /// # Panics
     ///
-    /// If 2^30 - 2 read guards already exist.
+    /// If 2^28 read guards already exist.
     ///
     /// # Examples
     ///
@@ -1057,7 +1082,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_fast_path_test_is_readable_on_a_word_without_flags() {
+    fn readable_means_no_writer_and_room_for_one_more_reader() {
         for state in [0, 1, MAX_READERS - 1] {
             assert!(state < MAX_READERS && readable(state), "{state:#x}");
         }
@@ -1069,9 +1094,60 @@ mod tests {
         ] {
             assert!(!readable(state), "{state:#x}");
         }
-        // READERS_WAITING alone sends the fast path to the slow one, which may still read.
-        assert!(readable(READERS_WAITING | 3) && READERS_WAITING | 3 >= MAX_READERS);
+        // READERS_WAITING alone does not stop a reader.
+        assert!(readable(READERS_WAITING | 3));
         assert!(!readable(READERS_WAITING | WRITE_LOCKED));
+        // A writer with read attempts in flight beside it.
+        assert!(!readable(WRITE_LOCKED | 2));
+    }
+
+    #[test]
+    fn the_count_field_has_room_for_read_attempts_past_the_limit() {
+        const {
+            assert!(COUNT & WRITE_LOCKED == 0);
+            assert!(HELD & (READERS_WAITING | WRITERS_WAITING) == 0);
+            assert!(
+                COUNT - MAX_READERS >= 1 << 27,
+                "room for a read attempt per context"
+            );
+        }
+    }
+
+    #[test]
+    fn a_turned_away_read_attempt_takes_its_increment_back() {
+        let lock = RwLockState::<crate::wait::Spin>::new();
+        for state in [
+            WRITE_LOCKED,
+            WRITE_LOCKED | READERS_WAITING,
+            WRITERS_WAITING,
+            WRITERS_WAITING | 1,
+            WRITERS_WAITING | READERS_WAITING | 3,
+        ] {
+            lock.state.store(state, Ordering::Relaxed);
+            assert!(!lock.read_fast(), "{state:#x}");
+            assert_eq!(lock.state.load(Ordering::Relaxed), state);
+        }
+        // READERS_WAITING alone does not stop a reader: the increment is kept.
+        lock.state.store(READERS_WAITING | 1, Ordering::Relaxed);
+        assert!(lock.read_fast());
+        assert_eq!(lock.state.load(Ordering::Relaxed), READERS_WAITING | 2);
+    }
+
+    #[test]
+    fn reads_past_the_limit_panic_and_leave_the_count_as_it_was() {
+        let lock = RwLockState::<crate::wait::Spin>::new();
+        lock.state.store(MAX_READERS - 1, Ordering::Relaxed);
+        lock.read();
+        assert_eq!(lock.state.load(Ordering::Relaxed), MAX_READERS);
+        let read = std::panic::catch_unwind(|| lock.read());
+        assert!(read.is_err(), "read past the limit");
+        let try_read = std::panic::catch_unwind(|| lock.try_read());
+        assert!(try_read.is_err(), "try_read past the limit");
+        assert_eq!(lock.state.load(Ordering::Relaxed), MAX_READERS);
+        // A waiting writer turns readers away before the limit is looked at.
+        lock.state
+            .store(MAX_READERS | WRITERS_WAITING, Ordering::Relaxed);
+        assert!(!lock.try_read());
     }
 
     #[test]
@@ -1093,6 +1169,8 @@ mod tests {
             READERS_WAITING | WRITERS_WAITING,
         ] {
             assert_eq!((WRITE_LOCKED | flags) - (WRITE_LOCKED - 1), 1 | flags);
+            // Read attempts in flight stay counted.
+            assert_eq!((WRITE_LOCKED | flags | 2) - (WRITE_LOCKED - 1), 3 | flags);
         }
     }
 
