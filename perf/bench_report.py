@@ -306,6 +306,14 @@ def report(target, svg_name):
                 f"1-minute load average {info.get('load_before', '?')} at the start and "
                 f"{info.get('load_after', '?')} at the end; {info.get('wall_seconds', '?')} s "
                 f"in all.", ""]
+    trips = [t for w in (throughput or {}).get("results", [])
+             for t in w.get("line_round_trip_ns") or [] if t is not None]
+    if trips:
+        out += [f"The machine's state during the fair harness: a cache line went from one core to "
+                f"the other and back in {min(trips):.0f} to {max(trips):.0f} ns (measured before "
+                f"and after each workload, quoted in its table). The queues that move lines "
+                f"between the cores most often swing most between runs: compare ratios within one "
+                f"table, and across runs together with this figure.", ""]
     out += [lead.strip(), ""]
 
     judged = [r for r in rows if "judged" in r]

@@ -12,6 +12,8 @@
 //!   runs in two loop styles (see `Style`), interleaved with each other too; each blocking
 //!   workload is blocking verbs against blocking verbs. Before its first sample, each
 //!   contender runs once with a tenth of the items, not recorded (first-touch costs).
+//!   Each workload's tables quote the cache-line round trip between the cores measured just
+//!   before and just after it (`probe.rs`): the machine's state while it ran.
 //! - `load` (`load.rs`): capacity-1 hand-offs with 0, 4 and 8 busy threads, 1 ms timed waits
 //!   under 4 busy threads, and the cost of a zero timeout on a held lock. Every sample there is
 //!   capped in time, so the section takes one to two minutes however slow a contender is.
@@ -37,6 +39,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod load;
+mod probe;
 mod throughput;
 
 use std::fmt::Write as _;

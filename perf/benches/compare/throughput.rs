@@ -15,7 +15,7 @@ use crate::common::queue::{
     baresync_mpmc_try, baresync_priority, baresync_spsc_blocking, baresync_spsc_try,
     crossbeam_channel_blocking, heap_anchor, heapless_try, rtrb_try, std_sync_channel_blocking,
 };
-use crate::{Options, Progress, Summary, rate_table};
+use crate::{Options, Progress, Summary, probe, rate_table};
 
 /// How a contender waits for room or for an item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +94,9 @@ struct Workload {
     /// Items per sample, a multiple of every thread count.
     items: u64,
     contenders: Vec<Contender>,
+    /// The cache-line round trip between the cores just before and just after the samples
+    /// (`probe.rs`): the machine's state while this workload ran.
+    round_trip_ns: [Option<f64>; 2],
 }
 
 pub fn run(options: &Options) -> (String, Value) {
@@ -125,6 +128,7 @@ pub fn run(options: &Options) -> (String, Value) {
 fn measure(workload: &mut Workload, samples: usize) {
     let progress = Progress::new(&workload.id);
     let warm_up = (workload.items / 10).max(1);
+    workload.round_trip_ns[0] = probe::line_round_trip_ns();
     for contender in &workload.contenders {
         (contender.run)(warm_up);
     }
@@ -137,6 +141,7 @@ fn measure(workload: &mut Workload, samples: usize) {
                 .push(workload.items as f64 / elapsed.as_secs_f64());
         }
     }
+    workload.round_trip_ns[1] = probe::line_round_trip_ns();
     progress.done();
 }
 
@@ -158,13 +163,16 @@ fn tables(workload: &Workload) -> String {
             .collect();
         let _ = write!(
             out,
-            "### {} ({}): {}\n\n{}; {} items per sample. {}.\n\n",
+            "### {} ({}): {}\n\n{}; {} items per sample. {}. Cache-line round trip between \
+             the cores: {} before this workload, {} after.\n\n",
             workload.title,
             workload.id,
             style.id(),
             workload.setup,
             workload.items,
             style.describe(),
+            probe::describe(workload.round_trip_ns[0]),
+            probe::describe(workload.round_trip_ns[1]),
         );
         out.push_str(&rate_table(&rows));
         out.push('\n');
@@ -192,6 +200,7 @@ fn workload_json(workload: &Workload) -> Value {
         "setup": workload.setup,
         "items": workload.items,
         "contenders": contenders,
+        "line_round_trip_ns": workload.round_trip_ns,
     })
 }
 
@@ -243,6 +252,7 @@ fn queue_workload(
         ),
         items: shape.round(items),
         contenders,
+        round_trip_ns: [None; 2],
     }
 }
 
@@ -398,6 +408,7 @@ fn mutex(items: u64) -> Workload {
             .to_owned(),
         items: (items / THREADS).max(1) * THREADS,
         contenders: list,
+        round_trip_ns: [None; 2],
     }
 }
 
@@ -418,6 +429,7 @@ fn reentrant(items: u64) -> Workload {
         setup: "1 thread; items are outer-and-nested lock pairs".to_owned(),
         items,
         contenders: list,
+        round_trip_ns: [None; 2],
     }
 }
 
@@ -450,5 +462,6 @@ fn rwlock_read_mostly(items: u64) -> Workload {
             .to_owned(),
         items: per_thread * THREADS,
         contenders: list,
+        round_trip_ns: [None; 2],
     }
 }
