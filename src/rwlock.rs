@@ -10,8 +10,9 @@
 //! | 31 (`WRITERS_WAITING`) | a writer waits (polling or asleep): new readers stay out |
 //!
 //! A read is one locked increment and the unlock one locked decrement; a write is one
-//! compare-exchange 0 → `WRITE_LOCKED` and the unlock one locked subtraction. Only a flag sends
-//! either side to the slow path.
+//! compare-exchange 0 → `WRITE_LOCKED` and the unlock one locked subtraction. A reader goes to
+//! the slow path only when a writer holds the lock or waits for it, a writer whenever the lock
+//! is held; an unlock only when a flag is set.
 //!
 //! **The optimistic read.** A reader increments the count first and looks at the value it
 //! replaced: no writer bit and room for one more reader (`state & !READERS_WAITING <
@@ -24,7 +25,14 @@
 //! before it: with readers on two cores the line moves once per read lock instead of twice, and
 //! readers never fail against each other (a compare-exchange fails whenever another reader got
 //! in between its load and its exchange). The Linux kernel's queued reader-writer lock takes
-//! readers the same way.
+//! readers the same way (with preemption disabled around it).
+//!
+//! What it costs: a read attempt in flight holds the lock like a reader, for the few
+//! instructions until it backs out. A reader preempted (or interrupted) in between keeps a
+//! waiting writer waiting until it runs again, as a reader preempted just after taking the lock
+//! always did, but now also when it was going to be turned away; `try_write` fails and
+//! `is_locked` answers `true` meanwhile. Timed reads (`read_timeout`) start with an exact
+//! attempt (a load, then a compare-exchange), so a zero timeout leaves no trace.
 //!
 //! # The writers word
 //!
@@ -55,8 +63,9 @@
 //!   one sleeping writer, if there is one, and leaves both flags: the readers stay out until
 //!   the writer's turn is over. With `READERS_WAITING` alone it clears it and wakes all readers.
 //! - **Downgrade** turns `WRITE_LOCKED` into one more reader in one subtraction (read attempts
-//!   in flight stay counted, and leave), so no writer can take the lock in between. With `WRITERS_WAITING` set the readers stay out (the writer goes
-//!   after this read guard); with `READERS_WAITING` alone they are woken to read alongside.
+//!   in flight stay counted, and leave), so no writer can take the lock in between. With
+//!   `WRITERS_WAITING` set the readers stay out (the writer goes after this read guard); with
+//!   `READERS_WAITING` alone they are woken to read alongside.
 //! - **A timed writer that gives up** after it set `WRITERS_WAITING` or slept clears the flag (it
 //!   may be the last waiting writer), wakes one sleeping writer (which sets the flag again, or
 //!   takes the lock in place of a writer whose wake this one may have swallowed), and wakes the
@@ -93,8 +102,9 @@
 //! # Limits
 //!
 //! At most [`MAX_READERS`] read guards at once (2^28) and 65,535 writers asleep at once: going
-//! past either panics, never wraps. The count field holds 2^29 - 1: the other 2^28 are room for
-//! read attempts in flight, one per context at most. The wake sequence has 16 bits: a writer
+//! past either panics, never wraps. The count field holds 2^29 - 1: the other 2^28 - 1 are room
+//! for read attempts in flight, one per context at most. Attempts in flight count towards the
+//! limit: with `k` of them, a reader panics beside 2^28 - `k` read guards. The wake sequence has 16 bits: a writer
 //! preempted between counting itself and sleeping for exactly a multiple of 65,536 wake-ups of
 //! other writers would sleep through the last one, the same compare-and-wait ABA that std's
 //! futex locks accept with 32-bit counters.
@@ -179,7 +189,7 @@ impl<W> RwLockState<W> {
         }
     }
 
-    /// Whether any guard holds the lock (a snapshot).
+    /// Whether any guard (or read attempt in flight) holds the lock (a snapshot).
     #[inline]
     pub(crate) fn is_locked(&self) -> bool {
         self.state.load(Ordering::Relaxed) & HELD != 0
@@ -208,11 +218,12 @@ impl<W: Wait> RwLockState<W> {
         false
     }
 
-    /// Takes a read lock if it is readable now; never fails spuriously.
+    /// Takes a read lock if it is readable now; never fails spuriously, and makes no
+    /// increment it would have to take back (a load, then a compare-exchange).
     ///
     /// # Panics
     ///
-    /// If the reader count is at [`MAX_READERS`].
+    /// If the reader count (read attempts in flight included) is at or above [`MAX_READERS`].
     #[inline]
     #[track_caller]
     pub(crate) fn try_read(&self) -> bool {
@@ -242,7 +253,7 @@ impl<W: Wait> RwLockState<W> {
         }
     }
 
-    /// Takes a write lock if the lock is free now; never fails spuriously.
+    /// Takes a write lock if the lock is free now: no guard, and no read attempt in flight.
     #[inline]
     pub(crate) fn try_write(&self) -> bool {
         let mut state = self.state.load(Ordering::Relaxed);
@@ -547,7 +558,8 @@ impl<W: WaitTimeout> RwLockState<W> {
     /// Takes a read lock, blocking for at most `timeout`; whether it was taken.
     #[track_caller]
     pub(crate) fn read_timeout(&self, timeout: Duration) -> bool {
-        self.read_fast() || self.read_contended(&Deadline::<W::Clock>::after(timeout))
+        // The exact attempt first: with a zero timeout, a refused read leaves no trace.
+        self.try_read() || self.read_contended(&Deadline::<W::Clock>::after(timeout))
     }
 
     /// Takes the write lock, blocking for at most `timeout`; whether it was taken.
@@ -593,8 +605,17 @@ impl<W: WaitTimeout> RwLockState<W> {
 /// # Interrupt safety
 ///
 /// `try_read` and `try_write` never block and may be called from an interrupt handler; they
-/// return `None` when the code the handler interrupted holds the lock in the way. `read`,
-/// `write` and the timed verbs block and must not run in an interrupt handler.
+/// return `None` when the code the handler interrupted holds the lock in the way, which for
+/// `try_write` includes being in the middle of a `read` that a waiting writer turns away (the
+/// attempt counts as a reader until it backs out, a few instructions later). Do not retry in a
+/// loop inside the handler: on one core the interrupted code cannot move on until the handler
+/// returns. `read`, `write` and the timed verbs block and must not run in an interrupt handler.
+///
+/// # Preemption
+///
+/// `read` takes the lock with one increment and, when a writer holds the lock or waits for it,
+/// takes the increment back. A reader preempted between the two holds up a waiting writer until
+/// it runs again, as a reader preempted just after taking the lock would.
 ///
 /// # Examples
 ///
@@ -666,7 +687,8 @@ impl<T, W> RwLock<T, W> {
 
 impl<T: ?Sized, W> RwLock<T, W> {
     /// Whether any guard, read or write, holds the lock right now (a snapshot, stale as soon
-    /// as it returns).
+    /// as it returns). A `read` in progress on another thread counts for an instant, also one
+    /// that is about to be turned away.
     ///
     /// # Examples
     ///
@@ -722,7 +744,7 @@ impl<T: ?Sized, W: Wait> RwLock<T, W> {
     ///
     /// # Panics
     ///
-    /// If 2^28 read guards already exist.
+    /// If 2^28 read guards already exist (other threads' read attempts in flight count too).
     ///
     /// # Examples
     ///
@@ -748,7 +770,7 @@ impl<T: ?Sized, W: Wait> RwLock<T, W> {
     ///
     /// # Panics
     ///
-    /// If 2^28 read guards already exist.
+    /// If 2^28 read guards already exist (other threads' read attempts in flight count too).
     ///
     /// # Examples
     ///
@@ -795,6 +817,9 @@ impl<T: ?Sized, W: Wait> RwLock<T, W> {
 
     /// Takes the write lock if no guard holds it, without blocking.
     ///
+    /// Also fails, for an instant, while another thread is in the middle of a `read` (even one
+    /// that a waiting writer turns away: it counts as a reader until it backs out).
+    ///
     /// # Examples
     ///
     /// ```
@@ -819,7 +844,7 @@ impl<T: ?Sized, W: WaitTimeout> RwLock<T, W> {
     ///
     /// # Panics
     ///
-    /// If 2^28 read guards already exist.
+    /// If 2^28 read guards already exist (other threads' read attempts in flight count too).
     ///
     /// # Examples
     ///
@@ -1107,8 +1132,8 @@ mod tests {
             assert!(COUNT & WRITE_LOCKED == 0);
             assert!(HELD & (READERS_WAITING | WRITERS_WAITING) == 0);
             assert!(
-                COUNT - MAX_READERS >= 1 << 27,
-                "room for a read attempt per context"
+                COUNT - MAX_READERS == MAX_READERS - 1,
+                "room for read attempts"
             );
         }
     }
@@ -1148,6 +1173,61 @@ mod tests {
         lock.state
             .store(MAX_READERS | WRITERS_WAITING, Ordering::Relaxed);
         assert!(!lock.try_read());
+    }
+
+    #[test]
+    fn reads_past_the_limit_with_an_attempt_in_flight_panic() {
+        // The limit's read guards and one read attempt on its way out: no flag, count above
+        // the limit. A reader must panic (nobody would wake it if it slept), never wait.
+        let lock = RwLockState::<crate::wait::Spin>::new();
+        lock.state.store(MAX_READERS + 1, Ordering::Relaxed);
+        assert!(std::panic::catch_unwind(|| lock.try_read()).is_err());
+        assert!(std::panic::catch_unwind(|| lock.read()).is_err());
+        assert_eq!(lock.state.load(Ordering::Relaxed), MAX_READERS + 1);
+    }
+
+    #[test]
+    fn a_taken_back_read_attempt_that_is_last_out_wakes_a_writer() {
+        use crate::wait::Futex;
+        let lock = RwLockState::<Futex>::new();
+        // A free lock with a writer waiting: the attempt is the last reader out.
+        lock.state
+            .store(WRITERS_WAITING | READERS_WAITING, Ordering::Relaxed);
+        assert!(!lock.read_fast());
+        assert_eq!(
+            lock.writers.load(Ordering::Relaxed),
+            WAKE,
+            "wake_writer was called"
+        );
+        // Beside a writer that holds the lock: its unlock wakes, not the attempt.
+        lock.state
+            .store(WRITE_LOCKED | WRITERS_WAITING, Ordering::Relaxed);
+        assert!(!lock.read_fast());
+        assert_eq!(lock.writers.load(Ordering::Relaxed), WAKE);
+    }
+
+    #[test]
+    fn a_writer_unlock_beside_read_attempts_wakes_by_the_flags() {
+        use crate::wait::Futex;
+        let lock = RwLockState::<Futex>::new();
+        // Readers asleep: cleared and woken although attempts are still counted.
+        lock.state
+            .store(WRITE_LOCKED | READERS_WAITING | 2, Ordering::Relaxed);
+        // SAFETY: the state says a writer holds the lock; this test stands in for it.
+        unsafe { lock.unlock_write() };
+        assert_eq!(lock.state.load(Ordering::Relaxed), 2);
+        // A writer waiting: the wake sequence is bumped, the flags stay.
+        lock.state.store(
+            WRITE_LOCKED | WRITERS_WAITING | READERS_WAITING | 2,
+            Ordering::Relaxed,
+        );
+        // SAFETY: the state says a writer holds the lock; this test stands in for it.
+        unsafe { lock.unlock_write() };
+        assert_eq!(
+            lock.state.load(Ordering::Relaxed),
+            WRITERS_WAITING | READERS_WAITING | 2
+        );
+        assert_eq!(lock.writers.load(Ordering::Relaxed), WAKE);
     }
 
     #[test]

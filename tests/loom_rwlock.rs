@@ -298,3 +298,35 @@ fn futex_a_timed_out_reader_strands_nobody() {
         assert_eq!(untimed.join().unwrap(), 3);
     });
 }
+
+/// A read attempt in flight across a downgrade: a reader arrives while a writer sleeps behind
+/// a write lock, and the lock is downgraded meanwhile. The attempt stays counted through the
+/// downgrade and is the last reader out (or the downgraded guard is): either wakes the writer,
+/// and the reader, turned away, sees the writer's value.
+#[test]
+fn futex_a_read_attempt_across_a_downgrade() {
+    model(3, || {
+        let lock = Arc::new(futex_sync::RwLock::new(0u32));
+        let mut held = lock.write();
+        *held = 1;
+        let writer = {
+            let lock = lock.clone();
+            thread::spawn(move || *lock.write() = 2)
+        };
+        LoomFutex::until_someone_sleeps();
+        let reader = {
+            let lock = lock.clone();
+            thread::spawn(move || *lock.read())
+        };
+        let downgraded = futex_sync::RwLockWriteGuard::downgrade(held);
+        assert_eq!(*downgraded, 1);
+        drop(downgraded);
+        assert_eq!(
+            reader.join().unwrap(),
+            2,
+            "a reader went before the waiting writer"
+        );
+        writer.join().unwrap();
+        assert!(!lock.is_locked());
+    });
+}
