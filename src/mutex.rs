@@ -13,7 +13,9 @@
 //! a bounded while (`Wait::poll_pause`: on `Futex` a short spin, then a few yields), then swaps
 //! in `CONTENDED` so the holder knows to wake it (its decrement leaves 1, and it swaps 0 in and
 //! wakes); a woken caller takes the lock as `CONTENDED` again because others may still sleep
-//! (one extra wake at the end of a convoy, never a lost one). With a backend that needs no wake
+//! (one extra wake at the end of a convoy, never a lost one). A timed caller that has slept and
+//! runs out of time does the same before it leaves, taking the lock if it is free or marking it
+//! `CONTENDED`: the unlock that woke it may have meant the wake for the next sleeper. With a backend that needs no wake
 //! ([`Wait::WAKE_NEEDED`] is false, as for `Spin`), `CONTENDED` is never used and unlock is a plain
 //! release store.
 //!
@@ -253,8 +255,14 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
                 Polled::Held(state) => state,
             };
             // A caller out of time gives up before announcing itself: it never leaves the
-            // holder a wake to pay for a sleeper that is not there.
+            // holder a wake to pay for a sleeper that is not there. One that has slept, though,
+            // may have been woken by an unlock for whoever came next (which left the word
+            // UNLOCKED): leaving with that wake would strand the others still asleep. It takes
+            // the lock if it is free, or marks it CONTENDED for its holder to wake the next one.
             if limit.expired() {
+                if woken && self.acquire_or_announce() {
+                    return L::DONE;
+                }
                 return L::EXPIRED;
             }
             if state != CONTENDED && self.acquire_or_announce() {

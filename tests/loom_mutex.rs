@@ -9,7 +9,8 @@ mod loom_futex;
 
 use loom::sync::Arc;
 use loom::thread;
-use loom_futex::{futex_sync, model};
+use loom_futex::{LoomFutex, futex_sync, model};
+use std::time::Duration;
 
 /// Two threads increment under `spin::Mutex`. The value lives in the mutex's cell, which loom
 /// checks: catches a lock taken without Acquire or released without Release (the increments race),
@@ -66,6 +67,39 @@ fn futex_three_lockers_each_woken() {
             t.join().unwrap();
         }
         assert_eq!(*m.lock(), 3);
+        assert!(!m.is_locked());
+    });
+}
+
+/// A timed locker and an untimed one sleep behind the holder; the unlock wakes one of them, and
+/// the deadline passes anywhere in the schedule. A timed locker woken by the unlock whose
+/// deadline has passed by the time it runs must not leave with the wake: it takes the free lock
+/// or marks the word `CONTENDED` again, so the untimed sleeper is never stranded (a loom
+/// deadlock). Found under load by `timed_out_waiters_do_not_strand_others` (tests/mutex.rs).
+/// Preemption bound 2 reaches the lost wake (3 s; bound 3 takes nearly two minutes).
+#[test]
+fn futex_a_woken_timed_locker_past_its_deadline_strands_nobody() {
+    model(2, || {
+        let m = Arc::new(futex_sync::Mutex::new(0u32));
+        let held = m.lock();
+        let timed = {
+            let m = m.clone();
+            thread::spawn(move || {
+                m.lock_timeout(Duration::from_secs(1))
+                    .map(|mut g| *g += 10)
+                    .is_some()
+            })
+        };
+        let untimed = {
+            let m = m.clone();
+            thread::spawn(move || *m.lock() += 1)
+        };
+        LoomFutex::until_someone_sleeps();
+        drop(held);
+        LoomFutex::fire_timer();
+        let timed_got_in = timed.join().unwrap();
+        untimed.join().unwrap();
+        assert_eq!(*m.lock(), 1 + if timed_got_in { 10 } else { 0 });
         assert!(!m.is_locked());
     });
 }
