@@ -102,8 +102,9 @@ impl Wait for Futex {
         os::wake_all(word)
     }
 
-    /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.2 µs), then up to 12 yields
-    /// to the OS scheduler (rounds 3-14), then sleeps; but a yield that kept the core away for
+    /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.1-0.2 µs), then yields to
+    /// the OS scheduler for about 16 µs (as many yields as fit, by a running measure of their
+    /// cost: 27 where a yield costs 0.6 µs), then sleeps; but a yield that kept the core away for
     /// long ends the phase, and for a while after it waiters spin a little longer instead of
     /// yielding (127 hints in all).
     ///
@@ -111,8 +112,8 @@ impl Wait for Futex {
     /// cores, so a partner that answers within the phase makes the hand-off many times faster.
     /// The yields matter when the partner waits for this very core (both threads on one core,
     /// or more threads than cores): it runs at once instead of after a sleep and a wake-up. A
-    /// yield with nobody else to run returns in about 0.6 µs, so a waiter whose partner is
-    /// elsewhere polls for about 8 µs before it sleeps. On a busy machine, though, each yield
+    /// waiter whose partner is elsewhere polls for about 16 µs before it sleeps, longer than a
+    /// woken thread takes to run again (see `yielding.rs`). On a busy machine, though, each yield
     /// would give the core to a busy thread for a whole time slice: the phase is bounded in time,
     /// not in yields (see `yielding.rs`), so a wait there pays at most one slow yield.
     #[inline]
@@ -120,7 +121,7 @@ impl Wait for Futex {
         if round < Self::SPIN_ROUNDS {
             return super::spin_pause(round, Self::SPIN_ROUNDS);
         }
-        if round >= Self::SPIN_ROUNDS + Self::YIELD_ROUNDS {
+        if round >= Self::SPIN_ROUNDS + yielding::yields() {
             return false;
         }
         match yielding::pause() {
@@ -166,8 +167,6 @@ unsafe impl ContextId for Futex {
 impl Futex {
     /// Rounds of exponential spinning in [`Wait::poll_pause`]: `2^0 + 2^1 + 2^2` = 7 hints.
     const SPIN_ROUNDS: u32 = 3;
-    /// Rounds of yielding after the spin.
-    const YIELD_ROUNDS: u32 = 12;
     /// Rounds of spinning in all while the machine is busy and yields are skipped: 127 hints,
     /// a few microseconds (std's channels spin as long before they block).
     const BUSY_SPIN_ROUNDS: u32 = 7;
