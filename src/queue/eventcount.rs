@@ -218,7 +218,11 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     #[cold]
     #[inline(never)]
     fn wake_slow<W: Wait>(&self, mut word: u32) {
-        if word & HEAVY != 0 {
+        // `HEAVY` is only ever set where waiters fence light publishers (`prepare`): with
+        // `LIGHT_PUBLISHERS` and a backend whose `light_publish` has returned `true`, which then
+        // stays `true` (the `Wait` contract). Asking first lets every other queue and backend
+        // (`light_publish` is the constant `false`) drop this branch (24 B on thumbv7em).
+        if LIGHT_PUBLISHERS && W::light_publish() && word & HEAVY != 0 {
             // Heavy mode: the waiter may not have fenced, so the load above may have been served
             // before our light store was visible. SeqCst read-modify-write (an `or` of nothing):
             // ordered after the store for the waiter too (module docs, "Heavy mode").

@@ -191,8 +191,8 @@ pub trait Wait {
     /// a full memory barrier on every thread of the program or return `false`, as Linux's
     /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the `Futex` backend on Linux x86 and
     /// x86-64, where a release store is cheaper than a `SeqCst` one; on AArch64 and RISC-V they
-    /// cost the same, so it does not use the fence there). Get this wrong and a waiter can sleep
-    /// through an item.
+    /// cost the same, so it does not use the fence there). Once it has returned `true` it must
+    /// keep returning `true`. Get this wrong and a waiter can sleep through an item.
     #[inline]
     fn light_publish() -> bool {
         false
