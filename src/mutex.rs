@@ -10,14 +10,14 @@
 //!
 //! Uncontended `lock` is one compare-exchange (0 → 1) and `unlock` one locked decrement (1 → 0)
 //! with no wake: 6 instructions on x86-64 for the pair. A caller that must sleep first polls for
-//! a bounded while (`Wait::poll_pause`: on `Futex` a short spin, then a few yields), then swaps
-//! in `CONTENDED` so the holder knows to wake it (its decrement leaves 1, and it swaps 0 in and
+//! a bounded while (`Wait::poll_pause`: on `Futex` a short spin, then yields), then swaps in
+//! `CONTENDED` so the holder knows to wake it (its decrement leaves 1, and it swaps 0 in and
 //! wakes); a woken caller takes the lock as `CONTENDED` again because others may still sleep
 //! (one extra wake at the end of a convoy, never a lost one). A timed caller that has slept and
 //! runs out of time does the same before it leaves, taking the lock if it is free or marking it
-//! `CONTENDED`: the unlock that woke it may have meant the wake for the next sleeper. With a backend that needs no wake
-//! ([`Wait::WAKE_NEEDED`] is false, as for `Spin`), `CONTENDED` is never used and unlock is a plain
-//! release store.
+//! `CONTENDED`: the unlock that woke it may have meant the wake for the next sleeper. With a
+//! backend that needs no wake ([`Wait::WAKE_NEEDED`] is false, as for `Spin`), `CONTENDED` is
+//! never used and unlock is a plain release store.
 //!
 //! # References
 //!

@@ -115,7 +115,7 @@
 //! # Polling before sleeping, and polling backends
 //!
 //! Before announcing itself, a waiter re-tries its attempt through a bounded polling phase
-//! ([`Wait::poll_pause`]: spinning, and on `Futex` a few yields), so a queue that turns empty or
+//! ([`Wait::poll_pause`]: spinning, and on `Futex` yields for about 16 µs), so a queue that turns empty or
 //! full for a moment costs no `prepare`, no wake and no system call on either side.
 //!
 //! With [`Wait::WAKE_NEEDED`] false (as for `Spin`), nobody sleeps: `notify` is a no-op and
@@ -222,7 +222,7 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         // `LIGHT_PUBLISHERS` and a backend whose `light_publish` has returned `true`, which then
         // stays `true` (the `Wait` contract). Asking first lets every other queue and backend
         // (`light_publish` is the constant `false`) drop this branch (24 B on thumbv7em).
-        if LIGHT_PUBLISHERS && W::light_publish() && word & HEAVY != 0 {
+        if word & HEAVY != 0 && LIGHT_PUBLISHERS && W::light_publish() {
             // Heavy mode: the waiter may not have fenced, so the load above may have been served
             // before our light store was visible. SeqCst read-modify-write (an `or` of nothing):
             // ordered after the store for the waiter too (module docs, "Heavy mode").

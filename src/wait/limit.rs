@@ -11,7 +11,9 @@
 //! Both twins run the same loop: the same polling phase ([`Poll`]), the same announcement, the
 //! same wake rules. The limit only adds its checks: the polling phase ends at the deadline, and a
 //! caller whose deadline has passed gives up before it announces itself, so a zero (or already
-//! passed) timeout never sleeps, never yields and never leaves a wake owed.
+//! passed) timeout never sleeps, never yields and never leaves a wake owed. (A `Mutex` caller
+//! that has already slept marks the word before it leaves, since the unlock that woke it may
+//! have meant the wake for the next sleeper: see `mutex.rs`.)
 
 use super::{AtomicU32, Deadline, Wait, WaitTimeout};
 

@@ -171,8 +171,8 @@ pub trait Wait {
     /// no system call on either side; one that takes longer costs the phase on top of the sleep.
     ///
     /// The default spins: `2^round` spin hints for rounds 0 to 5, 63 hints in all (well under
-    /// 2 µs on current cores), then stops. `Futex` adds a few yields to the OS scheduler,
-    /// so that a partner waiting for the same core gets it.
+    /// 2 µs on current cores), then stops. `Futex` adds yields to the OS scheduler (about 16 µs
+    /// of them), so that a partner waiting for the same core gets it.
     ///
     /// A timed wait checks its deadline before every pause (unless [`POLLS`](Self::POLLS) is
     /// `false`), so the phase ends at the deadline and a zero timeout never pauses at all.
@@ -191,8 +191,11 @@ pub trait Wait {
     /// a full memory barrier on every thread of the program or return `false`, as Linux's
     /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` does (the `Futex` backend on Linux x86 and
     /// x86-64, where a release store is cheaper than a `SeqCst` one; on AArch64 and RISC-V they
-    /// cost the same, so it does not use the fence there). Once it has returned `true` it must
-    /// keep returning `true`. Get this wrong and a waiter can sleep through an item.
+    /// cost the same, so it does not use the fence there). Once it has returned `true` on any
+    /// thread, it must return `true` on every thread from then on (`Futex` reads its state with
+    /// a read-modify-write when unsure); a backend that must stop fencing keeps returning `true`
+    /// and makes `heavy_fence` return `false`. Get this wrong and a waiter can sleep through an
+    /// item.
     #[inline]
     fn light_publish() -> bool {
         false

@@ -103,8 +103,8 @@ impl Wait for Futex {
     }
 
     /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.1-0.2 µs), then yields to
-    /// the OS scheduler for about 16 µs (as many yields as fit, by a running measure of their
-    /// cost: 27 where a yield costs 0.6 µs), then sleeps; but a yield that kept the core away for
+    /// the OS scheduler for about 16 µs (as many yields as fit, 4 to 64, by a running measure of
+    /// their cost: 26 where a yield costs 0.6 µs), then sleeps; but a yield that kept the core away for
     /// long ends the phase, and for a while after it waiters spin a little longer instead of
     /// yielding (127 hints in all).
     ///
@@ -171,6 +171,9 @@ impl Futex {
     /// a few microseconds (std's channels spin as long before they block).
     const BUSY_SPIN_ROUNDS: u32 = 7;
 }
+
+// The busy-machine spin runs its 127 hints only if the phase is not over first.
+const _: () = assert!(Futex::SPIN_ROUNDS + yielding::MIN_YIELDS >= Futex::BUSY_SPIN_ROUNDS);
 
 impl WaitTimeout for Futex {
     type Clock = MonotonicClock;

@@ -19,7 +19,8 @@
 //! the process one every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing changes.
 //!
 //! On a quiet machine the yields last about [`YIELD_BUDGET`] in all: [`yields`] turns it into a
-//! count from a running average of what a fast yield costs here. The budget has to outlast the
+//! count from a running average of what a fast yield costs here (it settles within a quarter of
+//! the typical cost, so the phase lasts 13-21 µs). The budget has to outlast the
 //! time a woken thread takes to run again, or two waiters that take turns (a barrier, a
 //! ping-pong) keep putting each other to sleep: once one has slept, its partner reaches the
 //! next wait first and gives up before it arrives. A fixed 12 yields did on an Intel VM where
@@ -38,12 +39,16 @@ const SLOW_YIELD: Duration = Duration::from_micros(50);
 /// How long the yields of one polling phase last in all, on a quiet machine (module docs).
 const YIELD_BUDGET: Duration = Duration::from_micros(16);
 /// The fewest and the most yields in one polling phase, whatever the measured cost.
-const MIN_YIELDS: u32 = 4;
+pub(super) const MIN_YIELDS: u32 = 4;
 const MAX_YIELDS: u32 = 64;
 
 /// What a fast yield costs, with the clock reading that times it, in nanoseconds: a running
-/// average (weight 1/8) of the yields that came back within [`SLOW_YIELD`]. 600 until measured.
+/// average (weight 1/8) of the yields that came back within [`YIELD_SAMPLE_MAX`]. 600 until
+/// measured.
 static FAST_YIELD_NS: AtomicU32 = AtomicU32::new(600);
+/// Yields that took longer than this (but less than [`SLOW_YIELD`]) let another thread run for a
+/// while: they measure its work, not the cost of a yield, and are left out of the average.
+const YIELD_SAMPLE_MAX: Duration = Duration::from_micros(4);
 
 /// How long waiters skip yielding after a slow yield, at first...
 const QUIET_MIN_MS: u32 = 20;
@@ -93,12 +98,16 @@ pub(super) fn pause() -> Pause {
     let quiet = QUIET_MS.load(Ordering::Relaxed);
     let took = end.saturating_sub(start);
     if took <= SLOW_YIELD {
-        // The running average moves by an eighth of the difference; it is written only when
-        // that is more than a sixteenth of it, so waiters rarely write the shared line.
-        let average = FAST_YIELD_NS.load(Ordering::Relaxed);
-        let next = (average - average / 8).saturating_add(took.as_nanos() as u32 / 8);
-        if next.abs_diff(average) > average / 16 {
-            FAST_YIELD_NS.store(next.max(1), Ordering::Relaxed);
+        if took <= YIELD_SAMPLE_MAX {
+            // The running average moves by an eighth of the difference, and only for a sample
+            // more than a quarter away from it: waiters rarely write the shared line, and the
+            // average settles within a quarter of the typical cost.
+            let sample = took.as_nanos() as u32;
+            let average = FAST_YIELD_NS.load(Ordering::Relaxed);
+            if sample.abs_diff(average) > average / 4 {
+                let next = (average - average / 8).saturating_add(sample / 8);
+                FAST_YIELD_NS.store(next.max(1), Ordering::Relaxed);
+            }
         }
         if quiet != 0 {
             // The machine has quietened down: start from the minimum after the next slow yield.
