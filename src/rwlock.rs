@@ -104,10 +104,10 @@
 //! At most [`MAX_READERS`] read guards at once (2^28) and 65,535 writers asleep at once: going
 //! past either panics, never wraps. The count field holds 2^29 - 1: the other 2^28 - 1 are room
 //! for read attempts in flight, one per context at most. Attempts in flight count towards the
-//! limit: with `k` of them, a reader panics beside 2^28 - `k` read guards. The wake sequence has 16 bits: a writer
-//! preempted between counting itself and sleeping for exactly a multiple of 65,536 wake-ups of
-//! other writers would sleep through the last one, the same compare-and-wait ABA that std's
-//! futex locks accept with 32-bit counters.
+//! limit: with `k` of them, a reader panics beside 2^28 - `k` read guards. The wake sequence has
+//! 16 bits: a writer preempted between counting itself and sleeping for exactly a multiple of
+//! 65,536 wake-ups of other writers would sleep through the last one, the same compare-and-wait
+//! ABA that std's futex locks accept with 32-bit counters.
 //!
 //! # References
 //!

@@ -115,8 +115,9 @@
 //! # Polling before sleeping, and polling backends
 //!
 //! Before announcing itself, a waiter re-tries its attempt through a bounded polling phase
-//! ([`Wait::poll_pause`]: spinning, and on `Futex` yields for about 16 µs), so a queue that turns empty or
-//! full for a moment costs no `prepare`, no wake and no system call on either side.
+//! ([`Wait::poll_pause`]: spinning, and on `Futex` yields for about 16 µs), so a queue that
+//! turns empty or full for a moment costs no `prepare`, no wake and no system call on either
+//! side.
 //!
 //! With [`Wait::WAKE_NEEDED`] false (as for `Spin`), nobody sleeps: `notify` is a no-op and
 //! waiters re-try through the polling phase between attempts, then with `W::wait` on the
@@ -218,11 +219,10 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     #[cold]
     #[inline(never)]
     fn wake_slow<W: Wait>(&self, mut word: u32) {
-        // `HEAVY` is only ever set where waiters fence light publishers (`prepare`): with
-        // `LIGHT_PUBLISHERS` and a backend whose `light_publish` has returned `true`, which then
-        // stays `true` (the `Wait` contract). Asking first lets every other queue and backend
-        // (`light_publish` is the constant `false`) drop this branch (24 B on thumbv7em).
-        if word & HEAVY != 0 && LIGHT_PUBLISHERS && W::light_publish() {
+        // `HEAVY` is only ever set where waiters fence light publishers (`prepare`), and
+        // `fences_light_publishers` stays `true` there once it was (the `Wait` contract). Asking
+        // it lets every other queue and backend drop this branch (24 B on thumbv7em).
+        if word & HEAVY != 0 && Self::fences_light_publishers::<W>() {
             // Heavy mode: the waiter may not have fenced, so the load above may have been served
             // before our light store was visible. SeqCst read-modify-write (an `or` of nothing):
             // ordered after the store for the waiter too (module docs, "Heavy mode").
@@ -250,6 +250,13 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         }
     }
 
+    /// Whether this queue's publishers may store lightly, so its waiters fence for them (and may
+    /// set `HEAVY`): a compile-time `false` for every backend but those with asymmetric fences.
+    #[inline]
+    fn fences_light_publishers<W: Wait>() -> bool {
+        LIGHT_PUBLISHERS && W::light_publish()
+    }
+
     /// Announces a waiter; returns the key to sleep on.
     #[inline]
     fn prepare<W: Wait>(&self) -> u32 {
@@ -257,7 +264,7 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
         // follows it in S. (The fence is loom's stand-in for that order: `primitive.rs`.)
         let key = self.word.fetch_or(SLEEPERS, Ordering::SeqCst) | SLEEPERS;
         loom_dekker_fence();
-        if LIGHT_PUBLISHERS && W::light_publish() {
+        if Self::fences_light_publishers::<W>() {
             self.fence_light_publishers::<W>(key)
         } else {
             key
@@ -303,7 +310,7 @@ impl<const LIGHT_PUBLISHERS: bool> EventCount<LIGHT_PUBLISHERS> {
     fn got_through_without_sleeping<W: Wait>(&self) {
         // Relaxed: only the waiter writes the mode fields, and it is not asleep: whatever it
         // leaves there, its next announcement starts from it (clearing `FENCED` makes it fence).
-        if LIGHT_PUBLISHERS && W::light_publish() {
+        if Self::fences_light_publishers::<W>() {
             let word = self.word.load(Ordering::Relaxed);
             if word & HEAVY != 0 {
                 self.wind_down(word);

@@ -216,7 +216,8 @@ pub trait Wait {
     /// store with a `SeqCst` read-modify-write for a while and stops fencing. `Futex` times its
     /// `membarrier` calls (a fraction of a microsecond on an idle machine, ten or more while
     /// other threads of the process run on the other cores: it interrupts each of them) and
-    /// reports them costly when a slow one follows the previous one within 50 µs. The default, `false`, never asks.
+    /// reports them costly when a slow one follows the previous one within 50 µs. The default,
+    /// `false`, never asks.
     #[inline]
     fn heavy_fence_is_costly() -> bool {
         false

@@ -104,9 +104,9 @@ impl Wait for Futex {
 
     /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.1-0.2 µs), then yields to
     /// the OS scheduler for about 16 µs (as many yields as fit, 4 to 64, by a running measure of
-    /// their cost: 26 where a yield costs 0.6 µs), then sleeps; but a yield that kept the core away for
-    /// long ends the phase, and for a while after it waiters spin a little longer instead of
-    /// yielding (127 hints in all).
+    /// their cost: 26 where a yield costs 0.6 µs), then sleeps; but a yield that kept the core
+    /// away for long ends the phase, and for a while after it waiters spin a little longer
+    /// instead of yielding (127 hints in all).
     ///
     /// A futex wake-up costs the waker a system call and the sleeper tens of microseconds across
     /// cores, so a partner that answers within the phase makes the hand-off many times faster.

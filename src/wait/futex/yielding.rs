@@ -13,20 +13,21 @@
 //! process to skip yielding for a while: the machine is busy, and sleeping through the backend
 //! is what gets a waiter the core back first (the scheduler favours a thread that wakes from a
 //! sleep over one that yielded). Meanwhile waiters poll by spinning a little longer instead, as
-//! std's channels do (a partner running on another core often answers within microseconds). After that while, one yield probes the machine again; each
-//! probe that is slow again doubles the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast
-//! one brings it back to the minimum. On a busy machine a wait pays at most one slow yield, and
+//! std's channels do (a partner running on another core often answers within microseconds).
+//! After that while, one yield probes the machine again; each probe that is slow again doubles
+//! the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast one brings it back to the
+//! minimum. On a busy machine a wait pays at most one slow yield, and
 //! the process one every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing changes.
 //!
 //! On a quiet machine the yields last about [`YIELD_BUDGET`] in all: [`yields`] turns it into a
 //! count from a running average of what a fast yield costs here (it settles within a quarter of
-//! the typical cost, so the phase lasts 13-21 µs). The budget has to outlast the
-//! time a woken thread takes to run again, or two waiters that take turns (a barrier, a
-//! ping-pong) keep putting each other to sleep: once one has slept, its partner reaches the
-//! next wait first and gives up before it arrives. A fixed 12 yields did on an Intel VM where
-//! a yield costs 0.45-0.7 µs under that load (a two-thread `Barrier`: 0.23 futex calls per
-//! round, 0.25 M rounds/s); 16 µs of yields made 4 k futex calls in 1.2 M rounds, at 1.0-1.8 M
-//! rounds/s.
+//! the typical cost, so the phase lasts 13-21 µs). The budget has to outlast the time a woken
+//! thread takes to run again, or two waiters that take turns (a barrier, a ping-pong) keep
+//! putting each other to sleep: once one has slept, its partner reaches the next wait first and
+//! gives up before it arrives. A fixed 12 yields did on an Intel VM (a two-thread `Barrier`:
+//! 0.23 futex calls per round, 0.25 M rounds/s); with the budget the average settled at 300-330
+//! ns there, about 50 yields, and the same program made 8 k futex calls in 1.2 M rounds, at
+//! 2.3-4.1 M rounds/s (spin's `Barrier` 2.2-3.3).
 
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::time::Duration;
