@@ -57,6 +57,8 @@ impl NoCopy {
         0
     }
 
+    pub(crate) fn store(&self, _: usize, _: crate::primitive::Ordering) {}
+
     pub(crate) fn compare_exchange(
         &self,
         _: usize,
