@@ -50,10 +50,11 @@ fn drain<const N: usize>(q: &SpinQueue<N>) -> Vec<u32> {
 }
 
 /// Two producers race to push into a reused one-slot ring while the main thread pops once.
-/// Catches two producers claiming the same position (an item lost, or one overwriting the other:
-/// a data race on the slot), a stamp published before the item is written or read without
-/// Acquire (data race), a push that overwrites the previous item before its pop has read it (data
-/// race), and an item accepted but never popped (or popped twice).
+/// Catches two producers claiming the same position (an item lost, or one committed over the
+/// other), an entry published before the item is written or read without Acquire (data race), a
+/// push that overwrites the previous item before its pop has read it (data race), and an item
+/// accepted but never popped (or popped twice). (Their slot searches start apart: two pushes
+/// meet on a slot as in `spin_a_push_steps_over_a_held_slot_onto_another_push`.)
 #[test]
 fn spin_two_producers_race_for_a_reused_slot() {
     model(3, || {
@@ -190,6 +191,50 @@ fn spin_pushes_wrap_round_a_pop_holding_its_slot() {
             assert_eq!(q.try_pop(), Ok(i));
         }
         assert_eq!(slow.join().unwrap(), Ok(1));
+        assert_eq!(q.try_pop(), Err(TryPopError::Empty));
+    });
+}
+
+/// Two pushes race for one slot: the first searches from a slot that a stopped pop still holds
+/// and steps onto the slot the second starts from (a push starts at its reservation's slot, so
+/// pushes meet only like this). Three slots (`N = 2`, one spare): the stopped pop holds slot 0
+/// of the first lap, and reservations 3 and 4 start at slots 0 and 1. Catches two pushes taking
+/// one slot (a data race on it, or an item lost), a push that finds no slot although it holds a
+/// reservation (`Full` with room), and an item lost or doubled.
+#[test]
+fn spin_a_push_steps_over_a_held_slot_onto_another_push() {
+    model(2, || {
+        let q = Arc::new(Tight::<2>::new());
+        q.try_push(1).unwrap();
+        let slow = {
+            let q = q.clone();
+            thread::spawn(move || q.try_pop())
+        };
+        while q.len() != 0 {
+            thread::yield_now();
+        }
+        // Reservations 1 and 2 use slots 1 and 2 and free them again.
+        for i in 2..4 {
+            assert_eq!(q.try_push(i), Ok(()));
+            assert_eq!(q.try_pop(), Ok(i));
+        }
+        let pushers: Vec<_> = (4..6)
+            .map(|i| {
+                let q = q.clone();
+                thread::spawn(move || q.try_push(i))
+            })
+            .collect();
+        for pusher in pushers {
+            assert_eq!(
+                pusher.join().unwrap(),
+                Ok(()),
+                "two items fit the empty queue"
+            );
+        }
+        assert_eq!(slow.join().unwrap(), Ok(1));
+        let mut rest = [q.try_pop().unwrap(), q.try_pop().unwrap()];
+        rest.sort_unstable();
+        assert_eq!(rest, [4, 5]);
         assert_eq!(q.try_pop(), Err(TryPopError::Empty));
     });
 }
