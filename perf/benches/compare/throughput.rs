@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use crate::common::locks::{READS_PER_WRITE, contended, read_mostly, reentrant_uncontended};
 use crate::common::queue::{
-    ParkingLotHeap, Pause, Shape, Snooze, SpinHint, array_queue_try, baresync_mpmc_blocking,
-    baresync_mpmc_try, baresync_priority, baresync_spsc_blocking, baresync_spsc_try,
-    crossbeam_channel_blocking, heap_anchor, heapless_try, rtrb_try, std_sync_channel_blocking,
+    ParkingLotHeap, ParkingLotStableHeap, Pause, Shape, Snooze, SpinHint, array_queue_try,
+    baresync_mpmc_blocking, baresync_mpmc_try, baresync_priority, baresync_spsc_blocking,
+    baresync_spsc_try, crossbeam_channel_blocking, heap_anchor, heapless_try, rtrb_try,
+    std_sync_channel_blocking,
 };
 use crate::{Options, Progress, Summary, probe, rate_table};
 
@@ -372,6 +373,9 @@ fn priority(threads: u64, items: u64) -> Workload {
         Contender::new("parking_lot_heap", b, move |n| {
             heap_anchor::<ParkingLotHeap>(1024, shape, n)
         }),
+        Contender::new("parking_lot_heap_stable", b, move |n| {
+            heap_anchor::<ParkingLotStableHeap>(1024, shape, n)
+        }),
     ];
     let mut workload = queue_workload(
         format!("priority_{threads}p{threads}c"),
@@ -380,7 +384,9 @@ fn priority(threads: u64, items: u64) -> Workload {
         items,
         list,
     );
-    workload.setup += "; anchor: `parking_lot::Mutex<BinaryHeap<u64>>` and two `Condvar`s";
+    workload.setup += "; anchor: `parking_lot::Mutex<BinaryHeap<u64>>` and two `Condvar`s \
+        (`_stable`: entries `(u64, Reverse(sequence number))`, equal items in push order as \
+        `PriorityQueue` keeps them; shown, not a goal's anchor)";
     workload
 }
 
