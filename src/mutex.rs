@@ -292,7 +292,7 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
                 UNLOCKED if self.acquire() => return Polled::Taken,
                 // Taken by someone else between the load and the exchange: poll on.
                 UNLOCKED => {}
-                LOCKED if poll.pause::<W, L>(limit) => {}
+                LOCKED if poll.lock_pause::<W, L>(limit) => {}
                 state => return Polled::Held(state),
             }
         }

@@ -416,7 +416,7 @@ impl<W: Wait> RwLockState<W> {
                 }
                 continue;
             }
-            if poll.pause::<W, L>(limit) {
+            if poll.lock_pause::<W, L>(limit) {
                 continue;
             }
             // Out of time: give up before announcing, so nobody wakes a reader that left.
@@ -486,7 +486,7 @@ impl<W: Wait> RwLockState<W> {
                 }
                 continue;
             }
-            if poll.pause::<W, L>(limit) {
+            if poll.lock_pause::<W, L>(limit) {
                 continue;
             }
             if limit.expired() {

@@ -27,6 +27,8 @@ pub(crate) trait Limit<W: Wait> {
     const DONE: Self::Outcome;
     /// The outcome "the limit expired first".
     const EXPIRED: Self::Outcome;
+    /// Whether the limit is a deadline.
+    const TIMED: bool;
 
     /// Whether the caller must give up now.
     fn expired(&self) -> bool;
@@ -43,6 +45,7 @@ impl<W: Wait> Limit<W> for Forever {
     type Outcome = ();
     const DONE: () = ();
     const EXPIRED: () = ();
+    const TIMED: bool = false;
 
     #[inline(always)]
     fn expired(&self) -> bool {
@@ -60,6 +63,7 @@ impl<W: WaitTimeout> Limit<W> for Deadline<W::Clock> {
     type Outcome = bool;
     const DONE: bool = true;
     const EXPIRED: bool = false;
+    const TIMED: bool = true;
 
     #[inline]
     fn expired(&self) -> bool {
@@ -96,11 +100,93 @@ impl Poll {
     /// the limit has expired (checked first, so an expired deadline never spins or yields).
     #[inline]
     pub(crate) fn pause<W: Wait, L: Limit<W>>(&mut self, limit: &L) -> bool {
+        self.step(limit, W::poll_pause)
+    }
+
+    /// As [`pause`](Self::pause), for a caller that waits for a lock's holder
+    /// ([`Wait::lock_poll_pause`]).
+    #[inline]
+    pub(crate) fn lock_pause<W: Wait, L: Limit<W>>(&mut self, limit: &L) -> bool {
+        if L::TIMED {
+            self.step(limit, W::poll_pause)
+        } else {
+            self.step(limit, W::lock_poll_pause)
+        }
+    }
+
+    #[inline]
+    fn step<W: Wait, L: Limit<W>>(&mut self, limit: &L, pause: fn(u32) -> bool) -> bool {
         if !W::POLLS || limit.expired() {
             return false;
         }
         let round = self.round;
         self.round = round.saturating_add(1);
-        W::poll_pause(round)
+        pause(round)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wait::Clock;
+    use core::time::Duration;
+    use portable_atomic::{AtomicU32 as Counter, Ordering};
+
+    static HAND_OFF_PAUSES: Counter = Counter::new(0);
+    static LOCK_PAUSES: Counter = Counter::new(0);
+
+    /// A clock that never moves: a deadline on it never passes.
+    struct Frozen;
+    impl Clock for Frozen {
+        fn now() -> Duration {
+            Duration::ZERO
+        }
+    }
+
+    /// Counts the pauses of each polling phase; each phase is two pauses long.
+    struct Counting;
+    impl Wait for Counting {
+        fn wait(_: &AtomicU32, _: u32) {}
+        fn wake_one(_: *const AtomicU32) {}
+        fn wake_all(_: *const AtomicU32) {}
+        fn poll_pause(round: u32) -> bool {
+            HAND_OFF_PAUSES.fetch_add(1, Ordering::Relaxed);
+            round < 2
+        }
+        fn lock_poll_pause(round: u32) -> bool {
+            LOCK_PAUSES.fetch_add(1, Ordering::Relaxed);
+            round < 2
+        }
+    }
+    impl WaitTimeout for Counting {
+        type Clock = Frozen;
+        fn wait_timeout(_: &AtomicU32, _: u32, _: Duration) -> bool {
+            true
+        }
+    }
+
+    fn pauses() -> (u32, u32) {
+        (
+            HAND_OFF_PAUSES.load(Ordering::Relaxed),
+            LOCK_PAUSES.load(Ordering::Relaxed),
+        )
+    }
+
+    #[test]
+    fn only_an_untimed_lock_wait_takes_the_lock_phase() {
+        let mut poll = Poll::new();
+        while poll.lock_pause::<Counting, _>(&Forever) {}
+        assert_eq!(pauses(), (0, 3), "untimed lock wait: the lock phase");
+
+        // A yield can keep the core away for a time slice, past a deadline: a timed lock wait
+        // keeps the hand-off phase, which stops yielding on a busy machine.
+        let deadline = Deadline::<Frozen>::after(Duration::from_secs(1));
+        let mut poll = Poll::new();
+        while poll.lock_pause::<Counting, _>(&deadline) {}
+        assert_eq!(pauses(), (3, 3), "timed lock wait: the hand-off phase");
+
+        let mut poll = Poll::new();
+        while poll.pause::<Counting, _>(&Forever) {}
+        assert_eq!(pauses(), (6, 3), "hand-off wait: the hand-off phase");
     }
 }

@@ -181,6 +181,22 @@ pub trait Wait {
         spin_pause(round, 6)
     }
 
+    /// One pause of the polling phase of an untimed lock wait: a caller of `Mutex::lock` or of
+    /// the `RwLock` verbs (`ReentrantMutex` and the lock-based queues included) that waits for
+    /// the lock's holder to release it. Same contract as [`poll_pause`](Self::poll_pause), which
+    /// the default calls; timed waits call `poll_pause`.
+    ///
+    /// A hand-off waiter (an `Event`, a queue) waits for one partner and wants the core back as
+    /// soon as that partner acts; a lock waiter waits for whichever thread holds the lock, and
+    /// with more threads than cores that is often a thread waiting for the waiter's own core.
+    /// `Futex` yields the same way in both, but a slow yield of a lock waiter ends that wait's
+    /// phase only: it does not make the other waiters skip their yields for a while, as a slow
+    /// yield of a hand-off waiter does (see its `poll_pause`).
+    #[inline]
+    fn lock_poll_pause(round: u32) -> bool {
+        Self::poll_pause(round)
+    }
+
     /// Whether a queue's publisher may skip the hardware store-load fence between publishing an
     /// item (or a free slot) and checking for sleepers, ordering the two with a compiler fence
     /// only. Called on every push and pop, so it must be cheap.

@@ -132,6 +132,24 @@ impl Wait for Futex {
         }
     }
 
+    /// As [`poll_pause`](Self::poll_pause), except that a slow yield ends this wait's phase
+    /// only: it does not make the other waiters of the process skip their yields (see
+    /// `yielding.rs`, `lock_pause`).
+    #[inline]
+    fn lock_poll_pause(round: u32) -> bool {
+        if round < Self::SPIN_ROUNDS {
+            return super::spin_pause(round, Self::SPIN_ROUNDS);
+        }
+        if round >= Self::SPIN_ROUNDS + yielding::yields() {
+            return false;
+        }
+        match yielding::lock_pause() {
+            yielding::Pause::Yielded => true,
+            yielding::Pause::Slow => false,
+            yielding::Pause::Skipped => super::spin_pause(round, Self::BUSY_SPIN_ROUNDS),
+        }
+    }
+
     /// `true` on Linux x86 and x86-64 once the process is registered for `membarrier` (at the
     /// first call).
     #[inline]

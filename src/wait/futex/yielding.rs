@@ -18,6 +18,8 @@
 //! the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast one brings it back to the
 //! minimum. On a busy machine a wait pays at most one slow yield, and
 //! the process one every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing changes.
+//! Untimed lock waits ([`lock_pause`]) respect a quiet while but never start one: their slow
+//! yields are mostly the process's own threads taking turns at the lock.
 //!
 //! On a quiet machine the yields last about [`YIELD_BUDGET`] in all: [`yields`] turns it into a
 //! count from a running average of what a fast yield costs here (it settles within a quarter of
@@ -56,10 +58,54 @@ const QUIET_MIN_MS: u32 = 20;
 /// ...and at most, after slow probes in a row.
 const QUIET_MAX_MS: u32 = 640;
 
-/// Until when (the monotonic clock in milliseconds, wrapping) waiters skip yielding.
-static QUIET_UNTIL_MS: AtomicU32 = AtomicU32::new(0);
-/// How long the next skipping lasts, in milliseconds (0 until the first slow yield).
-static QUIET_MS: AtomicU32 = AtomicU32::new(0);
+/// The process's quiet while: when waiters skip their yields (module docs).
+static QUIET: Quiet = Quiet::new();
+
+/// A quiet while: started by a slow yield, doubled by slow probes in a row, reset by a fast one.
+struct Quiet {
+    /// Until when (the monotonic clock in milliseconds, wrapping) waiters skip yielding.
+    until_ms: AtomicU32,
+    /// How long the next while lasts, in milliseconds (0 until the first slow yield).
+    length_ms: AtomicU32,
+}
+
+impl Quiet {
+    const fn new() -> Self {
+        Self {
+            until_ms: AtomicU32::new(0),
+            length_ms: AtomicU32::new(0),
+        }
+    }
+
+    /// Whether waiters skip their yields at `now`.
+    fn is_on(&self, now: Duration) -> bool {
+        // Relaxed, here and below: hints shared by all waiters, and each value is a whole
+        // answer; a stale one costs one more (or one fewer) yield.
+        let until = self.until_ms.load(Ordering::Relaxed);
+        (now_ms(now).wrapping_sub(until) as i32) < 0
+    }
+
+    /// What a yield from `start` to `end` says: `Yielded` if it was fast (the machine is quiet
+    /// again: the next while starts from the minimum), else `Slow`, after starting a while if
+    /// `slow_starts_while` (a hand-off waiter's yield; a lock waiter's does not, see
+    /// [`lock_pause`]).
+    fn after_yield(&self, start: Duration, end: Duration, slow_starts_while: bool) -> Pause {
+        let length = self.length_ms.load(Ordering::Relaxed);
+        if end.saturating_sub(start) <= SLOW_YIELD {
+            if length != 0 {
+                self.length_ms.store(0, Ordering::Relaxed);
+            }
+            return Pause::Yielded;
+        }
+        if slow_starts_while {
+            let length = length.saturating_mul(2).clamp(QUIET_MIN_MS, QUIET_MAX_MS);
+            self.length_ms.store(length, Ordering::Relaxed);
+            self.until_ms
+                .store(now_ms(end).wrapping_add(length), Ordering::Relaxed);
+        }
+        Pause::Slow
+    }
+}
 
 /// The clock in milliseconds, wrapping at 2^32 (49 days): only differences are used.
 fn now_ms(now: Duration) -> u32 {
@@ -87,37 +133,85 @@ pub(super) enum Pause {
 
 /// One yielding pause of the polling phase, unless the machine is busy (see the module docs).
 pub(super) fn pause() -> Pause {
+    pause_unless_quiet(true)
+}
+
+/// One yielding pause of a lock's polling phase: as [`pause`], but a slow yield only ends this
+/// wait's phase. It does not start a quiet while.
+///
+/// A lock's holder is a thread of this process, and so, usually, is whatever kept the core
+/// away: with more threads than cores, a lock waiter's yield runs the holder or another thread
+/// that takes and releases the lock in turn (8 threads on 2 cores, `*lock() += 1`: most yields
+/// are slow). Taking that for a busy machine turned the yields of every waiter off for good,
+/// and the lock's waiters slept and were woken through system calls instead of handing the
+/// core to each other. A while that a hand-off waiter started is respected all the same.
+pub(super) fn lock_pause() -> Pause {
+    pause_unless_quiet(false)
+}
+
+fn pause_unless_quiet(slow_starts_while: bool) -> Pause {
     let start = os::now();
-    // Relaxed, here and below: hints shared by all waiters, and each value is a whole answer; a
-    // stale one costs one more (or one fewer) yield.
-    let quiet_until = QUIET_UNTIL_MS.load(Ordering::Relaxed);
-    if (now_ms(start).wrapping_sub(quiet_until) as i32) < 0 {
+    if QUIET.is_on(start) {
         return Pause::Skipped;
     }
+    let end = timed_yield(start);
+    QUIET.after_yield(start, end, slow_starts_while)
+}
+
+/// Yields once, feeds a fast yield into the running average, and returns the clock after it.
+fn timed_yield(start: Duration) -> Duration {
     os::yield_now();
     let end = os::now();
-    let quiet = QUIET_MS.load(Ordering::Relaxed);
     let took = end.saturating_sub(start);
-    if took <= SLOW_YIELD {
-        if took <= YIELD_SAMPLE_MAX {
-            // The running average moves by an eighth of the difference, and only for a sample
-            // more than a quarter away from it: waiters rarely write the shared line, and the
-            // average settles within a quarter of the typical cost.
-            let sample = took.as_nanos() as u32;
-            let average = FAST_YIELD_NS.load(Ordering::Relaxed);
-            if sample.abs_diff(average) > average / 4 {
-                let next = (average - average / 8).saturating_add(sample / 8);
-                FAST_YIELD_NS.store(next.max(1), Ordering::Relaxed);
-            }
+    if took <= YIELD_SAMPLE_MAX {
+        // The running average moves by an eighth of the difference, and only for a sample more
+        // than a quarter away from it: waiters rarely write the shared line, and the average
+        // settles within a quarter of the typical cost. Relaxed: a hint, as in `pause`.
+        let sample = took.as_nanos() as u32;
+        let average = FAST_YIELD_NS.load(Ordering::Relaxed);
+        if sample.abs_diff(average) > average / 4 {
+            let next = (average - average / 8).saturating_add(sample / 8);
+            FAST_YIELD_NS.store(next.max(1), Ordering::Relaxed);
         }
-        if quiet != 0 {
-            // The machine has quietened down: start from the minimum after the next slow yield.
-            QUIET_MS.store(0, Ordering::Relaxed);
-        }
-        return Pause::Yielded;
     }
-    let quiet = quiet.saturating_mul(2).clamp(QUIET_MIN_MS, QUIET_MAX_MS);
-    QUIET_MS.store(quiet, Ordering::Relaxed);
-    QUIET_UNTIL_MS.store(now_ms(end).wrapping_add(quiet), Ordering::Relaxed);
-    Pause::Slow
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A time that `Quiet`'s wrapping arithmetic reads as any other.
+    const START: Duration = Duration::from_secs(5);
+
+    #[test]
+    fn a_slow_yield_of_a_lock_waiter_starts_no_quiet_while() {
+        let quiet = Quiet::new();
+        let end = START + SLOW_YIELD * 2;
+        assert!(matches!(quiet.after_yield(START, end, false), Pause::Slow));
+        assert!(!quiet.is_on(end), "lock waiter: no quiet while");
+
+        assert!(matches!(quiet.after_yield(START, end, true), Pause::Slow));
+        assert!(quiet.is_on(end), "hand-off waiter: a quiet while");
+        let over = end + Duration::from_millis(QUIET_MIN_MS.into());
+        assert!(!quiet.is_on(over), "the first while lasts the minimum");
+    }
+
+    #[test]
+    fn slow_yields_in_a_row_double_the_while_and_a_fast_one_resets_it() {
+        let quiet = Quiet::new();
+        let slow = START + SLOW_YIELD * 2;
+        quiet.after_yield(START, slow, true);
+        quiet.after_yield(START, slow, true);
+        let min = Duration::from_millis(QUIET_MIN_MS.into());
+        assert!(quiet.is_on(slow + min), "the second while lasts twice the minimum");
+        // A lock waiter's slow yield neither lengthens nor ends it.
+        quiet.after_yield(START, slow, false);
+        assert!(quiet.is_on(slow + min));
+        assert!(!quiet.is_on(slow + min * 2));
+
+        assert!(matches!(quiet.after_yield(START, START + SLOW_YIELD, false), Pause::Yielded));
+        quiet.after_yield(START, slow, true);
+        assert!(!quiet.is_on(slow + min), "after a fast yield the while is the minimum again");
+    }
 }
