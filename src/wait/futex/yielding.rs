@@ -63,7 +63,8 @@ static QUIET: Quiet = Quiet::new();
 
 /// A quiet while: started by a slow yield, doubled by slow probes in a row, reset by a fast one.
 struct Quiet {
-    /// Until when (the monotonic clock in milliseconds, wrapping) waiters skip yielding.
+    /// Until when (the monotonic clock in milliseconds, wrapping) waiters skip yielding; 0
+    /// before the first while (a while that would end at 0 ends at 1).
     until_ms: AtomicU32,
     /// How long the next while lasts, in milliseconds (0 until the first slow yield).
     length_ms: AtomicU32,
@@ -82,7 +83,12 @@ impl Quiet {
         // Relaxed, here and below: hints shared by all waiters, and each value is a whole
         // answer; a stale one costs one more (or one fewer) yield.
         let until = self.until_ms.load(Ordering::Relaxed);
-        (now_ms(now).wrapping_sub(until) as i32) < 0
+        // On while `now` is before `until`, which a slow yield set at most `QUIET_MAX_MS` ahead.
+        // (The signed difference this replaces read a clock 2^31 ms or more past `until` as
+        // before it: from the start of a process on a machine up for 25 to 49 days, yields were
+        // off for up to 25 days, since a skipped yield never rewrites `until`.)
+        let left = until.wrapping_sub(now_ms(now));
+        until != 0 && left != 0 && left <= QUIET_MAX_MS
     }
 
     /// What a yield from `start` to `end` says: `Yielded` if it was fast (the machine is quiet
@@ -100,8 +106,8 @@ impl Quiet {
         if slow_starts_while {
             let length = length.saturating_mul(2).clamp(QUIET_MIN_MS, QUIET_MAX_MS);
             self.length_ms.store(length, Ordering::Relaxed);
-            self.until_ms
-                .store(now_ms(end).wrapping_add(length), Ordering::Relaxed);
+            let until = now_ms(end).wrapping_add(length).max(1);
+            self.until_ms.store(until, Ordering::Relaxed);
         }
         Pause::Slow
     }
@@ -195,6 +201,23 @@ mod tests {
         assert!(quiet.is_on(end), "hand-off waiter: a quiet while");
         let over = end + Duration::from_millis(QUIET_MIN_MS.into());
         assert!(!quiet.is_on(over), "the first while lasts the minimum");
+    }
+
+    #[test]
+    fn no_quiet_while_before_the_first_slow_yield_whatever_the_clock_reads() {
+        // The clock is the time since boot: on a machine up for 25 to 49 days (or any multiple
+        // of 49.7 days plus that), its milliseconds as a `u32` are 2^31 or more past the initial
+        // `until` of 0.
+        let quiet = Quiet::new();
+        for now_ms in [0, 1, 1 << 30, (1 << 31) - 1, 1 << 31, 3_000_000_000, u32::MAX] {
+            let now = Duration::from_millis(now_ms.into());
+            assert!(!quiet.is_on(now), "quiet at {now_ms} ms without a slow yield");
+        }
+        // Nor long after a while has ended.
+        let end = START + SLOW_YIELD * 2;
+        quiet.after_yield(START, end, true);
+        let later = end + Duration::from_millis(1 << 31);
+        assert!(!quiet.is_on(later), "quiet 2^31 ms after the while began");
     }
 
     #[test]
