@@ -9,15 +9,15 @@
 //! | `CONTENDED` (2) | held, and callers may sleep on the word: unlock must wake one |
 //!
 //! Uncontended `lock` is one compare-exchange (0 → 1) and `unlock` one locked decrement (1 → 0)
-//! with no wake: 6 instructions on x86-64 for the pair. A caller that must sleep first polls for
-//! a bounded while (`Wait::poll_pause`: on `Futex` a short spin, then yields), then swaps in
-//! `CONTENDED` so the holder knows to wake it (its decrement leaves 1, and it swaps 0 in and
-//! wakes); a woken caller takes the lock as `CONTENDED` again because others may still sleep
-//! (one extra wake at the end of a convoy, never a lost one). A timed caller that has slept and
-//! runs out of time does the same before it leaves, taking the lock if it is free or marking it
-//! `CONTENDED`: the unlock that woke it may have meant the wake for the next sleeper. With a
-//! backend that needs no wake ([`Wait::WAKE_NEEDED`] is false, as for `Spin`), `CONTENDED` is
-//! never used and unlock is a plain release store.
+//! with no wake: 6 instructions on x86-64 for the pair. A caller that must sleep first polls for a
+//! bounded while (`Wait::lock_poll_pause`, or `poll_pause` for a timed caller: on `Futex` a short
+//! spin, then yields), then swaps in `CONTENDED` so the holder knows to wake it (its decrement
+//! leaves 1, and it swaps 0 in and wakes); a woken caller takes the lock as `CONTENDED` again
+//! because others may still sleep (one extra wake at the end of a convoy, never a lost one). A
+//! timed caller that has slept and runs out of time does the same before it leaves, taking the lock
+//! if it is free or marking it `CONTENDED`: the unlock that woke it may have meant the wake for the
+//! next sleeper. With a backend that needs no wake ([`Wait::WAKE_NEEDED`] is false, as for `Spin`),
+//! `CONTENDED` is never used and unlock is a plain release store.
 //!
 //! # References
 //!
@@ -276,7 +276,7 @@ impl<T: ?Sized, W: Wait> Mutex<T, W> {
         }
     }
 
-    /// The polling phase of `lock` (see [`Wait::poll_pause`]), ended early by `limit`.
+    /// The polling phase of `lock` (see [`Wait::lock_poll_pause`]), ended early by `limit`.
     ///
     /// Takes a lock seen free as `LOCKED`, unless `woken` (the caller has slept, so others may
     /// sleep too: it must take the lock as `CONTENDED` and returns `Held(UNLOCKED)` to do so).

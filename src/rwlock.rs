@@ -49,7 +49,7 @@
 //!
 //! - **Readers** take a readable lock (not write-locked, no `WRITERS_WAITING`); a count that is
 //!   not zero beside `WRITE_LOCKED` is read attempts on their way out. Otherwise they poll for
-//!   a while ([`Wait::poll_pause`]), then set `READERS_WAITING` and sleep on the state.
+//!   a while ([`Wait::lock_poll_pause`]), then set `READERS_WAITING` and sleep on the state.
 //! - **Writers** take a free lock (count zero, no `WRITE_LOCKED`). Otherwise they set
 //!   `WRITERS_WAITING` at once, which turns new readers away (writer preference: a stream of
 //!   readers drains instead of starving the writer), poll, then count themselves in the writers

@@ -8,8 +8,9 @@
 //! is a constant `false` and `Forever::sleep` is `W::wait`, so once monomorphised the loop is the
 //! untimed loop, instruction for instruction.
 //!
-//! Both twins run the same loop: the same polling phase ([`Poll`]), the same announcement, the
-//! same wake rules. The limit only adds its checks: the polling phase ends at the deadline, and a
+//! Both twins run the same loop: the same polling phase ([`Poll`]; except that an untimed lock
+//! wait asks the backend for a lock's phase, [`Wait::lock_poll_pause`], and a timed one for the
+//! hand-off phase, [`Wait::poll_pause`]), the same announcement, the same wake rules. The limit only adds its checks: the polling phase ends at the deadline, and a
 //! caller whose deadline has passed gives up before it announces itself, so a zero (or already
 //! passed) timeout never sleeps, never yields and never leaves a wake owed. (A `Mutex` caller
 //! that has already slept marks the word before it leaves, since the unlock that woke it may
@@ -86,13 +87,19 @@ impl<W: WaitTimeout> Limit<W> for Deadline<W::Clock> {
 /// A caller's progress through the polling phase of one wait (see [`Wait::poll_pause`]).
 pub(crate) struct Poll {
     round: u32,
+    /// The backend has ended the phase: it stays ended, whatever the backend would answer
+    /// later (a caller that fails to announce itself asks again).
+    over: bool,
 }
 
 impl Poll {
     /// The first round.
     #[inline]
     pub(crate) const fn new() -> Self {
-        Self { round: 0 }
+        Self {
+            round: 0,
+            over: false,
+        }
     }
 
     /// Pauses once and returns `true`, or returns `false`, without pausing, when the caller
@@ -103,8 +110,9 @@ impl Poll {
         self.step(limit, W::poll_pause)
     }
 
-    /// As [`pause`](Self::pause), for a caller that waits for a lock's holder
-    /// ([`Wait::lock_poll_pause`]).
+    /// As [`pause`](Self::pause), for a caller that waits for a lock's holder: an untimed wait
+    /// takes the lock's phase ([`Wait::lock_poll_pause`]); a timed one keeps the hand-off phase,
+    /// since on `Futex` a lock's phase may yield for a whole time slice past the deadline.
     #[inline]
     pub(crate) fn lock_pause<W: Wait, L: Limit<W>>(&mut self, limit: &L) -> bool {
         if L::TIMED {
@@ -115,13 +123,14 @@ impl Poll {
     }
 
     #[inline]
-    fn step<W: Wait, L: Limit<W>>(&mut self, limit: &L, pause: fn(u32) -> bool) -> bool {
-        if !W::POLLS || limit.expired() {
+    fn step<W: Wait, L: Limit<W>>(&mut self, limit: &L, pause: impl FnOnce(u32) -> bool) -> bool {
+        if !W::POLLS || self.over || limit.expired() {
             return false;
         }
         let round = self.round;
         self.round = round.saturating_add(1);
-        pause(round)
+        self.over = !pause(round);
+        !self.over
     }
 }
 
@@ -174,6 +183,7 @@ mod tests {
 
     #[test]
     fn only_an_untimed_lock_wait_takes_the_lock_phase() {
+        // The only test of `Counting`: the counts add up across it.
         let mut poll = Poll::new();
         while poll.lock_pause::<Counting, _>(&Forever) {}
         assert_eq!(pauses(), (0, 3), "untimed lock wait: the lock phase");
@@ -188,5 +198,31 @@ mod tests {
         let mut poll = Poll::new();
         while poll.pause::<Counting, _>(&Forever) {}
         assert_eq!(pauses(), (6, 3), "hand-off wait: the hand-off phase");
+
+        let mut poll = Poll::new();
+        assert!(!poll.lock_pause::<Counting, _>(&Deadline::<Frozen>::after(Duration::ZERO)));
+        assert_eq!(pauses(), (6, 3), "an expired deadline: no pause at all");
+    }
+
+    /// A backend whose phase would start again after it ended.
+    struct Forgetful;
+    impl Wait for Forgetful {
+        fn wait(_: &AtomicU32, _: u32) {}
+        fn wake_one(_: *const AtomicU32) {}
+        fn wake_all(_: *const AtomicU32) {}
+        fn poll_pause(round: u32) -> bool {
+            round != 1
+        }
+    }
+
+    #[test]
+    fn an_ended_phase_stays_ended() {
+        let mut poll = Poll::new();
+        assert!(poll.pause::<Forgetful, _>(&Forever));
+        assert!(!poll.pause::<Forgetful, _>(&Forever));
+        assert!(
+            !poll.pause::<Forgetful, _>(&Forever),
+            "round 2 after the end"
+        );
     }
 }

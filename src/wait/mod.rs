@@ -181,17 +181,22 @@ pub trait Wait {
         spin_pause(round, 6)
     }
 
-    /// One pause of the polling phase of an untimed lock wait: a caller of `Mutex::lock` or of
-    /// the `RwLock` verbs (`ReentrantMutex` and the lock-based queues included) that waits for
-    /// the lock's holder to release it. Same contract as [`poll_pause`](Self::poll_pause), which
-    /// the default calls; timed waits call `poll_pause`.
+    /// One pause of the polling phase of an untimed lock wait: a caller of `Mutex::lock`, of
+    /// the untimed `RwLock` verbs, or of what is built on them (`ReentrantMutex`,
+    /// `raw::RawMutex` and `raw::RawRwLock`, the lock of `PriorityQueue` and `LifoQueue`) that
+    /// waits for the lock to be released (a reader also waits out a writer that only waits).
+    /// Same contract as [`poll_pause`](Self::poll_pause), which the default calls, and like it
+    /// never called when [`POLLS`](Self::POLLS) is `false`. Timed lock waits (`lock_timeout`,
+    /// `read_timeout`, ...) call `poll_pause`.
     ///
-    /// A hand-off waiter (an `Event`, a queue) waits for one partner and wants the core back as
-    /// soon as that partner acts; a lock waiter waits for whichever thread holds the lock, and
-    /// with more threads than cores that is often a thread waiting for the waiter's own core.
-    /// `Futex` yields the same way in both, but a slow yield of a lock waiter ends that wait's
-    /// phase only: it does not make the other waiters skip their yields for a while, as a slow
-    /// yield of a hand-off waiter does (see its `poll_pause`).
+    /// Overriding it is optional: only a backend whose `poll_pause` reacts to what the machine
+    /// is doing needs to, and a backend that forwards `poll_pause` to another backend should
+    /// forward this too. A hand-off waiter (an `Event`, a queue) waits for one partner and
+    /// wants the core back as soon as that partner acts; a lock waiter waits for whichever
+    /// thread holds the lock, and with more threads than cores that is often a thread waiting
+    /// for the waiter's own core. `Futex` yields the same way in both, but a slow yield of a
+    /// lock waiter ends that wait's phase only: it does not make the other waiters skip their
+    /// yields for a while, as a slow yield of a hand-off waiter does (see its `poll_pause`).
     #[inline]
     fn lock_poll_pause(round: u32) -> bool {
         Self::poll_pause(round)

@@ -118,18 +118,7 @@ impl Wait for Futex {
     /// not in yields (see `yielding.rs`), so a wait there pays at most one slow yield.
     #[inline]
     fn poll_pause(round: u32) -> bool {
-        if round < Self::SPIN_ROUNDS {
-            return super::spin_pause(round, Self::SPIN_ROUNDS);
-        }
-        if round >= Self::SPIN_ROUNDS + yielding::yields() {
-            return false;
-        }
-        match yielding::pause() {
-            yielding::Pause::Yielded => true,
-            yielding::Pause::Slow => false,
-            // A busy machine: spin on instead, up to `2^BUSY_SPIN_ROUNDS - 1` hints in all.
-            yielding::Pause::Skipped => super::spin_pause(round, Self::BUSY_SPIN_ROUNDS),
-        }
+        Self::pause_with(round, yielding::pause)
     }
 
     /// As [`poll_pause`](Self::poll_pause), except that a slow yield ends this wait's phase
@@ -137,17 +126,7 @@ impl Wait for Futex {
     /// `yielding.rs`, `lock_pause`).
     #[inline]
     fn lock_poll_pause(round: u32) -> bool {
-        if round < Self::SPIN_ROUNDS {
-            return super::spin_pause(round, Self::SPIN_ROUNDS);
-        }
-        if round >= Self::SPIN_ROUNDS + yielding::yields() {
-            return false;
-        }
-        match yielding::lock_pause() {
-            yielding::Pause::Yielded => true,
-            yielding::Pause::Slow => false,
-            yielding::Pause::Skipped => super::spin_pause(round, Self::BUSY_SPIN_ROUNDS),
-        }
+        Self::pause_with(round, yielding::lock_pause)
     }
 
     /// `true` on Linux x86 and x86-64 once the process is registered for `membarrier` (at the
@@ -183,6 +162,23 @@ unsafe impl ContextId for Futex {
 }
 
 impl Futex {
+    /// Round `round` of a polling phase whose yields `yield_once` makes.
+    #[inline]
+    fn pause_with(round: u32, yield_once: fn() -> yielding::Pause) -> bool {
+        if round < Self::SPIN_ROUNDS {
+            return super::spin_pause(round, Self::SPIN_ROUNDS);
+        }
+        if round >= Self::SPIN_ROUNDS + yielding::yields() {
+            return false;
+        }
+        match yield_once() {
+            yielding::Pause::Yielded => true,
+            yielding::Pause::Slow => false,
+            // A busy machine: spin on instead, up to `2^BUSY_SPIN_ROUNDS - 1` hints in all.
+            yielding::Pause::Skipped => super::spin_pause(round, Self::BUSY_SPIN_ROUNDS),
+        }
+    }
+
     /// Rounds of exponential spinning in [`Wait::poll_pause`]: `2^0 + 2^1 + 2^2` = 7 hints.
     const SPIN_ROUNDS: u32 = 3;
     /// Rounds of spinning in all while the machine is busy and yields are skipped: 127 hints,

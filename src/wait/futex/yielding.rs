@@ -9,17 +9,22 @@
 //! hand-off runs a few dozen hand-offs per second where a futex sleep runs tens of thousands.
 //!
 //! So each yield is timed. One that kept the core away for longer than [`SLOW_YIELD`] ends the
-//! polling phase at once (the caller announces itself and sleeps), and tells every waiter of the
-//! process to skip yielding for a while: the machine is busy, and sleeping through the backend
+//! polling phase at once (the caller announces itself and sleeps), and a hand-off waiter's also
+//! tells every waiter of the process to skip yielding for a while: the machine is busy, and sleeping through the backend
 //! is what gets a waiter the core back first (the scheduler favours a thread that wakes from a
 //! sleep over one that yielded). Meanwhile waiters poll by spinning a little longer instead, as
 //! std's channels do (a partner running on another core often answers within microseconds).
 //! After that while, one yield probes the machine again; each probe that is slow again doubles
 //! the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast one brings it back to the
-//! minimum. On a busy machine a wait pays at most one slow yield, and
-//! the process one every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing changes.
+//! minimum. On a busy machine a hand-off wait pays at most one slow yield, and the process one
+//! every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing changes.
+//!
 //! Untimed lock waits ([`lock_pause`]) respect a quiet while but never start one: their slow
-//! yields are mostly the process's own threads taking turns at the lock.
+//! yields are mostly the process's own threads taking turns at the lock. So in a process whose
+//! only waits are untimed lock waits, each contended `lock` on a busy machine may pay one slow
+//! yield (parking_lot's pays up to seven); the first hand-off wait to pay one turns everyone's
+//! yields off as before. Timed lock waits are hand-off waits here, so that no yield overruns
+//! their deadline by a time slice.
 //!
 //! On a quiet machine the yields last about [`YIELD_BUDGET`] in all: [`yields`] turns it into a
 //! count from a running average of what a fast yield costs here (it settles within a quarter of
@@ -122,16 +127,16 @@ fn now_ms(now: Duration) -> u32 {
 /// [`MAX_YIELDS`]).
 #[inline]
 pub(super) fn yields() -> u32 {
-    // Relaxed: a hint (see `pause`).
+    // Relaxed: a hint (see `Quiet::is_on`).
     let cost = FAST_YIELD_NS.load(Ordering::Relaxed).max(1);
     (YIELD_BUDGET.as_nanos() as u32 / cost).clamp(MIN_YIELDS, MAX_YIELDS)
 }
 
-/// What [`pause`] did.
+/// What [`pause`] or [`lock_pause`] did.
 pub(super) enum Pause {
     /// Yielded, and got the core back at once: poll on.
     Yielded,
-    /// Yielded, and the core was away for long: the machine is busy, stop polling.
+    /// Yielded, and the core was away for long: stop polling.
     Slow,
     /// Did not yield: the machine was busy a moment ago (see the module docs).
     Skipped,
@@ -172,7 +177,7 @@ fn timed_yield(start: Duration) -> Duration {
     if took <= YIELD_SAMPLE_MAX {
         // The running average moves by an eighth of the difference, and only for a sample more
         // than a quarter away from it: waiters rarely write the shared line, and the average
-        // settles within a quarter of the typical cost. Relaxed: a hint, as in `pause`.
+        // settles within a quarter of the typical cost. Relaxed: a hint (see `Quiet::is_on`).
         let sample = took.as_nanos() as u32;
         let average = FAST_YIELD_NS.load(Ordering::Relaxed);
         if sample.abs_diff(average) > average / 4 {
