@@ -8,13 +8,14 @@
 //! is a constant `false` and `Forever::sleep` is `W::wait`, so once monomorphised the loop is the
 //! untimed loop, instruction for instruction.
 //!
-//! Both twins run the same loop: the same polling phase ([`Poll`]; except that an untimed lock
-//! wait asks the backend for a lock's phase, [`Wait::lock_poll_pause`], and a timed one for the
-//! hand-off phase, [`Wait::poll_pause`]), the same announcement, the same wake rules. The limit only adds its checks: the polling phase ends at the deadline, and a
-//! caller whose deadline has passed gives up before it announces itself, so a zero (or already
-//! passed) timeout never sleeps, never yields and never leaves a wake owed. (A `Mutex` caller
-//! that has already slept marks the word before it leaves, since the unlock that woke it may
-//! have meant the wake for the next sleeper: see `mutex.rs`.)
+//! Both twins run the same loop: the same polling phase ([`Poll`]; except that an untimed lock wait
+//! asks the backend for a lock's phase, [`Wait::lock_poll_pause`], and a timed one for the hand-off
+//! phase, [`Wait::poll_pause`]), the same announcement, the same wake rules. The limit only adds
+//! its checks: the polling phase ends at the deadline, and a caller whose deadline has passed gives
+//! up before it announces itself, so a zero (or already passed) timeout never sleeps, never yields
+//! and never leaves a wake owed. (A `Mutex` caller that has already slept marks the word before it
+//! leaves, since the unlock that woke it may have meant the wake for the next sleeper: see
+//! `mutex.rs`.)
 
 use super::{AtomicU32, Deadline, Wait, WaitTimeout};
 

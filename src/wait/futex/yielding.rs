@@ -10,14 +10,15 @@
 //!
 //! So each yield is timed. One that kept the core away for longer than [`SLOW_YIELD`] ends the
 //! polling phase at once (the caller announces itself and sleeps), and a hand-off waiter's also
-//! tells every waiter of the process to skip yielding for a while: the machine is busy, and sleeping through the backend
-//! is what gets a waiter the core back first (the scheduler favours a thread that wakes from a
-//! sleep over one that yielded). Meanwhile waiters poll by spinning a little longer instead, as
-//! std's channels do (a partner running on another core often answers within microseconds).
-//! After that while, one yield probes the machine again; each probe that is slow again doubles
-//! the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast one brings it back to the
-//! minimum. On a busy machine a hand-off wait pays at most one slow yield, and the process one
-//! every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing changes.
+//! tells every waiter of the process to skip yielding for a while: the machine is busy, and
+//! sleeping through the backend is what gets a waiter the core back first (the scheduler favours a
+//! thread that wakes from a sleep over one that yielded). Meanwhile waiters poll by spinning a
+//! little longer instead, as std's channels do (a partner running on another core often answers
+//! within microseconds). After that while, one yield probes the machine again; each probe that is
+//! slow again doubles the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast one
+//! brings it back to the minimum. On a busy machine a hand-off wait pays at most one slow yield,
+//! and the process one every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing
+//! changes.
 //!
 //! Untimed lock waits ([`lock_pause`]) respect a quiet while but never start one: their slow
 //! yields are mostly the process's own threads taking turns at the lock. So in a process whose
