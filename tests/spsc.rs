@@ -48,6 +48,7 @@ for_each_backend! {
         model::<1>(1);
         model::<3>(2);
         model::<7>(3);
+        model::<8>(5);
         model::<1000>(4);
     }
 

@@ -3,9 +3,12 @@
 //! # Protocol
 //!
 //! `head` (the next position to pop, written only by the consumer) and `tail` (the next position
-//! to push, written only by the producer) are positions in `0..2N`; the slot of position `p` is
-//! `p mod N`. Counting positions modulo `2N` tells a full ring (`tail - head == N`) from an empty
-//! one (`tail == head`) without giving up a slot, for any `N` (no power-of-two rule).
+//! to push, written only by the producer) are positions; the slot of position `p` is `p mod N`,
+//! and `tail - head` is the number of queued items, which tells a full ring (`N`) from an empty
+//! one (`0`) without giving up a slot. For a power-of-two `N`, positions count up and wrap at
+//! `usize::MAX` (`N` divides 2^64, so `p mod N` and the difference survive the wrap), so a push or
+//! pop advances its index with one add and no mask. For any other `N` they are kept in `0..2N`
+//! (one compare per advance, never a division), as rtrb does for every `N`.
 //!
 //! On hosted targets (`pad::CACHED_INDICES`) each side also keeps, on a cache line of its own
 //! that the other side never touches (`Local`), a copy of its own index and a copy of the other
@@ -133,10 +136,10 @@ struct Shared {
 /// });
 /// ```
 pub struct SpscQueue<T, const N: usize, W> {
-    /// The next position to push, in `0..2N`. Written only by the producer (on every push), read
+    /// The next position to push (module docs, "Protocol"). Written only by the producer (on every push), read
     /// by the consumer when its copy runs out.
     tail: CachePadded<AtomicUsize>,
-    /// The next position to pop, in `0..2N`. Written only by the consumer (on every pop), read by
+    /// The next position to pop (module docs, "Protocol"). Written only by the consumer (on every pop), read by
     /// the producer when its copy runs out.
     head: CachePadded<AtomicUsize>,
     /// The producer half's private copies (`own` is `tail`, `other` is `head`).
@@ -192,10 +195,10 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
         }
     }
 
-    /// The slot of position `pos` (in `0..2N`).
+    /// The slot of position `pos`.
     ///
-    /// For a power-of-two `N` the position arithmetic is masking (the branch is resolved at
-    /// compile time); for any other `N`, a compare and a subtraction, never a division.
+    /// For a power-of-two `N` a mask (the branch is resolved at compile time); for any other
+    /// `N`, where positions stay in `0..2N`, a compare and a subtraction, never a division.
     #[inline]
     fn index(pos: usize) -> usize {
         if N.is_power_of_two() {
@@ -207,11 +210,11 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
         }
     }
 
-    /// The position after `pos`, modulo `2N`.
+    /// The position after `pos`: wrapping at `usize::MAX` for a power-of-two `N`, else at `2N`.
     #[inline]
     fn next(pos: usize) -> usize {
         if N.is_power_of_two() {
-            (pos + 1) & (2 * N - 1)
+            pos.wrapping_add(1)
         } else if pos + 1 == 2 * N {
             0
         } else {
@@ -223,7 +226,7 @@ impl<T, const N: usize, W> SpscQueue<T, N, W> {
     #[inline]
     fn distance(head: usize, tail: usize) -> usize {
         if N.is_power_of_two() {
-            tail.wrapping_sub(head) & (2 * N - 1)
+            tail.wrapping_sub(head)
         } else if tail >= head {
             tail - head
         } else {
@@ -837,12 +840,73 @@ mod tests {
     type Q<const N: usize> = SpscQueue<u32, N, Spin>;
 
     #[test]
-    fn position_arithmetic_wraps_at_2n() {
+    fn position_arithmetic_wraps_at_2n_for_other_capacities() {
         assert_eq!(Q::<3>::next(5), 0);
         assert_eq!(Q::<3>::index(4), 1);
         assert_eq!(Q::<3>::distance(5, 2), 3, "full across the wrap");
         assert_eq!(Q::<3>::distance(4, 4), 0);
-        assert_eq!(Q::<1>::distance(1, 0), 1);
+    }
+
+    #[test]
+    fn power_of_two_positions_wrap_at_usize_max() {
+        assert_eq!(Q::<4>::next(7), 8, "no mask at 2N");
+        assert_eq!(Q::<4>::next(usize::MAX), 0);
+        assert_eq!(Q::<4>::index(usize::MAX), 3);
+        assert_eq!(
+            Q::<4>::distance(usize::MAX - 1, 2),
+            4,
+            "full across the wrap"
+        );
+        assert_eq!(Q::<1>::distance(usize::MAX, 0), 1);
+        assert_eq!(Q::<1>::distance(0, 0), 0);
+    }
+
+    /// Counts the drops of its values, to check which items a queue drops.
+    struct Counted(u32);
+
+    static DROPPED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            DROPPED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn a_ring_whose_positions_wrap_keeps_order_and_drops_what_it_holds() {
+        let mut q = SpscQueue::<Counted, 4, Spin>::new();
+        // Start three positions before the wrap, as after 2^64 - 3 items.
+        let start = usize::MAX - 2;
+        q.head.store(start, Ordering::Relaxed);
+        q.tail.store(start, Ordering::Relaxed);
+        let (p, c) = q.split();
+        let mut next = 0;
+        for round in 0..3 {
+            for i in 0..4 {
+                assert!(p.try_push(Counted(round * 4 + i)).is_ok());
+            }
+            assert!(p.try_push(Counted(99)).is_err(), "full at 4 items");
+            assert_eq!(c.len(), 4);
+            for _ in 0..3 {
+                let item = c.try_pop().map(|item| item.0);
+                assert_eq!(item, Ok(next));
+                next += 1;
+            }
+            // One item stays queued; pop it before the next round fills the ring again.
+            assert_eq!(c.try_pop().map(|item| item.0), Ok(next));
+            next += 1;
+        }
+        for i in 0..3 {
+            assert!(p.try_push(Counted(100 + i)).is_ok());
+        }
+        drop((p, c));
+        DROPPED.store(0, core::sync::atomic::Ordering::Relaxed);
+        drop(q);
+        assert_eq!(
+            DROPPED.load(core::sync::atomic::Ordering::Relaxed),
+            3,
+            "the queue drops the 3 it holds"
+        );
     }
 
     #[test]
