@@ -195,8 +195,9 @@ pub trait Wait {
     /// wants the core back as soon as that partner acts; a lock waiter waits for whichever
     /// thread holds the lock, and with more threads than cores that is often a thread waiting
     /// for the waiter's own core. `Futex` yields the same way in both, but a slow yield of a
-    /// lock waiter ends that wait's phase only: it does not make the other waiters skip their
-    /// yields for a while, as a slow yield of a hand-off waiter does (see its `poll_pause`).
+    /// lock waiter ends that wait's phase only: it does not count towards the run of slow yields
+    /// of hand-off waiters that makes every waiter skip its yields for a while (see its
+    /// `poll_pause`).
     #[inline]
     fn lock_poll_pause(round: u32) -> bool {
         Self::poll_pause(round)

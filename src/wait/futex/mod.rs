@@ -105,8 +105,8 @@ impl Wait for Futex {
     /// Spins briefly, then yields: 7 spin hints (rounds 0-2, about 0.1-0.2 µs), then yields to
     /// the OS scheduler for about 16 µs (as many yields as fit, 4 to 64, by a running measure of
     /// their cost: 26 where a yield costs 0.6 µs), then sleeps; but a yield that kept the core
-    /// away for long ends the phase, and for a while after it waiters spin a little longer
-    /// instead of yielding (127 hints in all).
+    /// away for long ends the phase, and for a while after a run of three such yields waiters
+    /// spin a little longer instead of yielding (127 hints in all).
     ///
     /// A futex wake-up costs the waker a system call and the sleeper tens of microseconds across
     /// cores, so a partner that answers within the phase makes the hand-off many times faster.
@@ -115,7 +115,8 @@ impl Wait for Futex {
     /// waiter whose partner is elsewhere polls for about 16 µs before it sleeps, longer than a
     /// woken thread takes to run again (see `yielding.rs`). On a busy machine, though, each yield
     /// would give the core to a busy thread for a whole time slice: the phase is bounded in time,
-    /// not in yields (see `yielding.rs`), so a wait there pays at most one slow yield.
+    /// not in yields (see `yielding.rs`), so a wait there pays at most one slow yield, and once
+    /// three waits in a row have paid one, the process's waiters stop yielding for a while.
     #[inline]
     fn poll_pause(round: u32) -> bool {
         Self::pause_with(round, yielding::pause)

@@ -9,23 +9,34 @@
 //! hand-off runs a few dozen hand-offs per second where a futex sleep runs tens of thousands.
 //!
 //! So each yield is timed. One that kept the core away for longer than [`SLOW_YIELD`] ends the
-//! polling phase at once (the caller announces itself and sleeps), and a hand-off waiter's also
-//! tells every waiter of the process to skip yielding for a while: the machine is busy, and
-//! sleeping through the backend is what gets a waiter the core back first (the scheduler favours a
-//! thread that wakes from a sleep over one that yielded). Meanwhile waiters poll by spinning a
-//! little longer instead, as std's channels do (a partner running on another core often answers
-//! within microseconds). After that while, one yield probes the machine again; each probe that is
-//! slow again doubles the while, from [`QUIET_MIN_MS`] up to [`QUIET_MAX_MS`], and a fast one
-//! brings it back to the minimum. On a busy machine a hand-off wait pays at most one slow yield,
-//! and the process one every `QUIET_MAX_MS` once the load lasts; on a quiet machine nothing
-//! changes.
+//! polling phase at once (the caller announces itself and sleeps). A hand-off waiter's slow yield
+//! also tells every waiter of the process to skip yielding for a while, once it is the
+//! [`SLOW_RUN`]th in a row (each within [`CLOSE_YIELDS`] fast yields of the one before): the
+//! machine is busy, and sleeping through the backend is what gets a waiter the core back first
+//! (the scheduler favours a thread that wakes from a sleep over one that yielded). Meanwhile
+//! waiters poll by spinning a little longer instead, as std's channels do (a partner running on
+//! another core often answers within microseconds). After that while, one yield probes the
+//! machine again; each probe that is slow again doubles the while, from [`QUIET_MIN_MS`] up to
+//! [`QUIET_MAX_MS`], and a fast one brings it back to the minimum. On a busy machine a hand-off
+//! wait pays at most one slow yield, and the process [`SLOW_RUN`] when the load begins and one
+//! every `QUIET_MAX_MS` once it lasts; on a quiet machine nothing changes.
 //!
-//! Untimed lock waits ([`lock_pause`]) respect a quiet while but never start one: their slow
-//! yields are mostly the process's own threads taking turns at the lock. So in a process whose
-//! only waits are untimed lock waits, each contended `lock` on a busy machine may pay one slow
-//! yield (parking_lot's pays up to seven); the first hand-off wait to pay one turns everyone's
-//! yields off as before. Timed lock waits are hand-off waits here, so that no yield overruns
-//! their deadline by a time slice.
+//! A lone slow yield says little: a host that preempted the virtual CPU, a thread being created
+//! or moved to the core, each keeps a yield away for 50-100 us now and then. On an Intel VM two
+//! threads pinned to one core and handing an `Event` to each other met 40-80 of them in 600 k
+//! round trips, none over 1 ms; while a single one started a while, those whiles skipped 0.4-0.9
+//! M yields, and each hand-off in them spun on the core its partner needed before it slept: 260-330
+//! k round trips/s against 480 k for `thread::park`. Counting runs, 590 k. Where the machine is
+//! busy, or where our own waiters take turns at a core with long runs in between (an `MpmcQueue`
+//! with 2 producers and 2 consumers on 2 cores, whose slow yields came within a few dozen fast ones
+//! of each other), the runs start whiles as before.
+//!
+//! Untimed lock waits ([`lock_pause`]) respect a quiet while but never start one, nor count
+//! towards a run: their slow yields are mostly the process's own threads taking turns at the
+//! lock. So in a process whose only waits are untimed lock waits, each contended `lock` on a busy
+//! machine may pay one slow yield (parking_lot's pays up to seven); hand-off waits that pay one
+//! in a run turn everyone's yields off as before. Timed lock waits are hand-off waits here, so
+//! that no yield overruns their deadline by a time slice.
 //!
 //! On a quiet machine the yields last about [`YIELD_BUDGET`] in all: [`yields`] turns it into a
 //! count from a running average of what a fast yield costs here (it settles within a quarter of
@@ -59,7 +70,12 @@ static FAST_YIELD_NS: AtomicU32 = AtomicU32::new(600);
 /// while: they measure its work, not the cost of a yield, and are left out of the average.
 const YIELD_SAMPLE_MAX: Duration = Duration::from_micros(4);
 
-/// How long waiters skip yielding after a slow yield, at first...
+/// How many slow yields of hand-off waiters in a row start a quiet while (module docs).
+const SLOW_RUN: u32 = 3;
+/// Two slow yields with fewer fast yields than this between them are in a row.
+const CLOSE_YIELDS: u32 = 1024;
+
+/// How long waiters skip yielding after a run of slow yields, at first...
 const QUIET_MIN_MS: u32 = 20;
 /// ...and at most, after slow probes in a row.
 const QUIET_MAX_MS: u32 = 640;
@@ -67,13 +83,19 @@ const QUIET_MAX_MS: u32 = 640;
 /// The process's quiet while: when waiters skip their yields (module docs).
 static QUIET: Quiet = Quiet::new();
 
-/// A quiet while: started by a slow yield, doubled by slow probes in a row, reset by a fast one.
+/// A quiet while: started by a run of slow yields, doubled by slow probes in a row, reset by a
+/// fast one.
 struct Quiet {
     /// Until when (the monotonic clock in milliseconds, wrapping) waiters skip yielding; 0
     /// before the first while (a while that would end at 0 ends at 1).
     until_ms: AtomicU32,
     /// How long the next while lasts, in milliseconds (0 until the first slow yield).
     length_ms: AtomicU32,
+    /// Fast yields since the last slow yield of a hand-off waiter, counted up to
+    /// [`CLOSE_YIELDS`].
+    fast_since_slow: AtomicU32,
+    /// Slow yields of hand-off waiters in a row (see [`CLOSE_YIELDS`]), up to [`SLOW_RUN`].
+    slow_run: AtomicU32,
 }
 
 impl Quiet {
@@ -81,6 +103,8 @@ impl Quiet {
         Self {
             until_ms: AtomicU32::new(0),
             length_ms: AtomicU32::new(0),
+            fast_since_slow: AtomicU32::new(0),
+            slow_run: AtomicU32::new(0),
         }
     }
 
@@ -98,24 +122,46 @@ impl Quiet {
     }
 
     /// What a yield from `start` to `end` says: `Yielded` if it was fast (the machine is quiet
-    /// again: the next while starts from the minimum), else `Slow`, after starting a while if
-    /// `slow_starts_while` (a hand-off waiter's yield; a lock waiter's does not, see
-    /// [`lock_pause`]).
+    /// again: the next while starts from the minimum), else `Slow`. A slow yield of a hand-off
+    /// waiter (`slow_starts_while`) starts a while if it ends a run of [`SLOW_RUN`]; a lock
+    /// waiter's neither starts one nor counts (see [`lock_pause`]).
     fn after_yield(&self, start: Duration, end: Duration, slow_starts_while: bool) -> Pause {
         let length = self.length_ms.load(Ordering::Relaxed);
         if end.saturating_sub(start) <= SLOW_YIELD {
             if length != 0 {
                 self.length_ms.store(0, Ordering::Relaxed);
             }
+            // Written only until it reaches its cap: yields on a quiet machine then only load it.
+            let fast = self.fast_since_slow.load(Ordering::Relaxed);
+            if fast < CLOSE_YIELDS {
+                self.fast_since_slow.store(fast + 1, Ordering::Relaxed);
+            }
             return Pause::Yielded;
         }
-        if slow_starts_while {
+        if slow_starts_while && self.ends_a_run() {
             let length = length.saturating_mul(2).clamp(QUIET_MIN_MS, QUIET_MAX_MS);
             self.length_ms.store(length, Ordering::Relaxed);
             let until = now_ms(end).wrapping_add(length).max(1);
             self.until_ms.store(until, Ordering::Relaxed);
         }
         Pause::Slow
+    }
+
+    /// Counts a hand-off waiter's slow yield; `true` if it is at least the [`SLOW_RUN`]th in a
+    /// row. (Yields skipped in a while count as nothing, so a slow probe after it continues the
+    /// run and doubles the while.)
+    fn ends_a_run(&self) -> bool {
+        let fast = self.fast_since_slow.load(Ordering::Relaxed);
+        if fast != 0 {
+            self.fast_since_slow.store(0, Ordering::Relaxed);
+        }
+        let run = if fast >= CLOSE_YIELDS {
+            1
+        } else {
+            (self.slow_run.load(Ordering::Relaxed) + 1).min(SLOW_RUN)
+        };
+        self.slow_run.store(run, Ordering::Relaxed);
+        run == SLOW_RUN
     }
 }
 
@@ -195,18 +241,53 @@ mod tests {
 
     /// A time that `Quiet`'s wrapping arithmetic reads as any other.
     const START: Duration = Duration::from_secs(5);
+    /// The end of a slow yield from `START`, and of a fast one.
+    const SLOW: Duration = START.saturating_add(SLOW_YIELD.saturating_mul(2));
+    const FAST: Duration = START.saturating_add(SLOW_YIELD);
+
+    /// Hand-off waiters' slow yields, `count` of them in a row.
+    fn slow_yields(quiet: &Quiet, count: u32) {
+        for _ in 0..count {
+            assert!(matches!(quiet.after_yield(START, SLOW, true), Pause::Slow));
+        }
+    }
+
+    /// `count` fast yields.
+    fn fast_yields(quiet: &Quiet, count: u32) {
+        for _ in 0..count {
+            assert!(matches!(quiet.after_yield(START, FAST, true), Pause::Yielded));
+        }
+    }
 
     #[test]
-    fn a_slow_yield_of_a_lock_waiter_starts_no_quiet_while() {
+    fn a_run_of_slow_yields_of_hand_off_waiters_starts_a_quiet_while() {
         let quiet = Quiet::new();
-        let end = START + SLOW_YIELD * 2;
-        assert!(matches!(quiet.after_yield(START, end, false), Pause::Slow));
-        assert!(!quiet.is_on(end), "lock waiter: no quiet while");
-
-        assert!(matches!(quiet.after_yield(START, end, true), Pause::Slow));
-        assert!(quiet.is_on(end), "hand-off waiter: a quiet while");
-        let over = end + Duration::from_millis(QUIET_MIN_MS.into());
+        slow_yields(&quiet, SLOW_RUN - 1);
+        assert!(!quiet.is_on(SLOW), "not before the run is complete");
+        // Fast yields between them, fewer than `CLOSE_YIELDS`, do not break the run.
+        fast_yields(&quiet, CLOSE_YIELDS - 1);
+        slow_yields(&quiet, 1);
+        assert!(quiet.is_on(SLOW), "a run of slow yields: a quiet while");
+        let over = SLOW + Duration::from_millis(QUIET_MIN_MS.into());
         assert!(!quiet.is_on(over), "the first while lasts the minimum");
+    }
+
+    #[test]
+    fn a_lone_slow_yield_starts_no_quiet_while() {
+        // A host preempting the virtual CPU now and then, on an otherwise quiet machine.
+        let quiet = Quiet::new();
+        for _ in 0..10 {
+            fast_yields(&quiet, CLOSE_YIELDS);
+            slow_yields(&quiet, 1);
+            assert!(!quiet.is_on(SLOW), "one slow yield after many fast ones: no while");
+        }
+        // Nor does the slow yield of a lock waiter count towards a run.
+        fast_yields(&quiet, CLOSE_YIELDS);
+        slow_yields(&quiet, SLOW_RUN - 1);
+        assert!(matches!(quiet.after_yield(START, SLOW, false), Pause::Slow));
+        assert!(!quiet.is_on(SLOW), "lock waiter: no quiet while");
+        slow_yields(&quiet, 1);
+        assert!(quiet.is_on(SLOW), "the hand-off waiter's completes the run");
     }
 
     #[test]
@@ -220,27 +301,30 @@ mod tests {
             assert!(!quiet.is_on(now), "quiet at {now_ms} ms without a slow yield");
         }
         // Nor long after a while has ended.
-        let end = START + SLOW_YIELD * 2;
-        quiet.after_yield(START, end, true);
-        let later = end + Duration::from_millis(1 << 31);
+        slow_yields(&quiet, SLOW_RUN);
+        assert!(quiet.is_on(SLOW));
+        let later = SLOW + Duration::from_millis(1 << 31);
         assert!(!quiet.is_on(later), "quiet 2^31 ms after the while began");
     }
 
     #[test]
-    fn slow_yields_in_a_row_double_the_while_and_a_fast_one_resets_it() {
+    fn slow_probes_double_the_while_and_a_fast_one_resets_it() {
         let quiet = Quiet::new();
-        let slow = START + SLOW_YIELD * 2;
-        quiet.after_yield(START, slow, true);
-        quiet.after_yield(START, slow, true);
+        slow_yields(&quiet, SLOW_RUN);
+        // The probe after the while: slow again, so it continues the run.
+        slow_yields(&quiet, 1);
         let min = Duration::from_millis(QUIET_MIN_MS.into());
-        assert!(quiet.is_on(slow + min), "the second while lasts twice the minimum");
+        assert!(quiet.is_on(SLOW + min), "the second while lasts twice the minimum");
         // A lock waiter's slow yield neither lengthens nor ends it.
-        quiet.after_yield(START, slow, false);
-        assert!(quiet.is_on(slow + min));
-        assert!(!quiet.is_on(slow + min * 2));
+        quiet.after_yield(START, SLOW, false);
+        assert!(quiet.is_on(SLOW + min));
+        assert!(!quiet.is_on(SLOW + min * 2));
 
-        assert!(matches!(quiet.after_yield(START, START + SLOW_YIELD, false), Pause::Yielded));
-        quiet.after_yield(START, slow, true);
-        assert!(!quiet.is_on(slow + min), "after a fast yield the while is the minimum again");
+        assert!(matches!(quiet.after_yield(START, FAST, false), Pause::Yielded));
+        slow_yields(&quiet, 1);
+        assert!(
+            !quiet.is_on(SLOW + min),
+            "after a fast yield the while is the minimum again"
+        );
     }
 }
