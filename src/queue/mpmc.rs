@@ -272,11 +272,14 @@ struct Finished {
 ///
 /// Those guarantees take four read-modify-writes per push and three per pop, where a queue that
 /// lets a preempted call stall others (crossbeam's `ArrayQueue`, heapless's `mpmc::Queue`) takes
-/// one each. Measured on two cores with 2 and 4 producers and as many consumers
-/// (`BENCHMARKS.md`): `try_` verbs retried through a backoff such as `crossbeam_utils::Backoff`
-/// ran at 1.3 to 4.5 times `ArrayQueue`, the blocking verbs at 0.44 to 1.0 times
-/// `crossbeam_channel`, and `try_` verbs retried in a bare spin loop at 0.2 to 0.35 times
-/// `ArrayQueue`. Where threads outnumber cores, block or back off rather than spin.
+/// one each, and on a host with more than one core they cost throughput: a push and a pop that
+/// run on different cores meet with locked instructions on the lines of the slots they share.
+/// Measured on two cores with 2 and 4 producers and as many consumers (`BENCHMARKS.md`, runs of
+/// December 2026), `try_` verbs ran at 0.1 to 0.4 times `ArrayQueue` and the blocking verbs at
+/// 0.2 to 0.5 times `crossbeam_channel`. Pick this queue for what it guarantees (interrupt
+/// handlers and preempted contexts that stall nobody, a `Full` and an `Empty` one can act on);
+/// for one producer and one consumer, [`SpscQueue`](crate::generic::SpscQueue) is wait-free and
+/// several times faster.
 ///
 /// `N == 0` and `SPARE == 0` are rejected at compile time.
 ///

@@ -17,8 +17,7 @@
 //! or emptier (to the consumer) than it is, never the other way round. On the fast path a side
 //! reads only its private line, the slot and the read-mostly `Shared` line, and writes its shared
 //! index without reading it: the line the other side reads is never loaded by its owner (rtrb
-//! keeps the same copies in its handles). The try loops, judged by the worse of the spin-hint and
-//! `Backoff` styles, went from 0.54-0.72 x rtrb to 0.75-0.93 (`perf/history.md`).
+//! keeps the same copies in its handles).
 //!
 //! # Orderings
 //!
