@@ -6,9 +6,10 @@
 //! to push, written only by the producer) are positions; the slot of position `p` is `p mod N`,
 //! and `tail - head` is the number of queued items, which tells a full ring (`N`) from an empty
 //! one (`0`) without giving up a slot. For a power-of-two `N`, positions count up and wrap at
-//! `usize::MAX` (`N` divides 2^64, so `p mod N` and the difference survive the wrap), so a push or
-//! pop advances its index with one add and no mask. For any other `N` they are kept in `0..2N`
-//! (one compare per advance, never a division), as rtrb does for every `N`.
+//! `usize::MAX` (`N` divides `2^usize::BITS`, so `p mod N` and the difference survive the wrap,
+//! which a 32-bit target reaches after about 4 * 10^9 items), so a push or pop advances its index
+//! with one add and no mask. For any other `N` they are kept in `0..2N` (one compare per advance,
+//! never a division), as rtrb does for every `N`.
 //!
 //! On hosted targets (`pad::CACHED_INDICES`) each side also keeps, on a cache line of its own
 //! that the other side never touches (`Local`), a copy of its own index and a copy of the other
@@ -135,11 +136,11 @@ struct Shared {
 /// });
 /// ```
 pub struct SpscQueue<T, const N: usize, W> {
-    /// The next position to push (module docs, "Protocol"). Written only by the producer (on every push), read
-    /// by the consumer when its copy runs out.
+    /// The next position to push (module docs, "Protocol"). Written only by the producer (on
+    /// every push), read by the consumer when its copy runs out.
     tail: CachePadded<AtomicUsize>,
-    /// The next position to pop (module docs, "Protocol"). Written only by the consumer (on every pop), read by
-    /// the producer when its copy runs out.
+    /// The next position to pop (module docs, "Protocol"). Written only by the consumer (on
+    /// every pop), read by the producer when its copy runs out.
     head: CachePadded<AtomicUsize>,
     /// The producer half's private copies (`own` is `tail`, `other` is `head`).
     producer: CachePadded<Local>,
@@ -874,7 +875,7 @@ mod tests {
     #[test]
     fn a_ring_whose_positions_wrap_keeps_order_and_drops_what_it_holds() {
         let mut q = SpscQueue::<Counted, 4, Spin>::new();
-        // Start three positions before the wrap, as after 2^64 - 3 items.
+        // Start three positions before the wrap, as after `usize::MAX - 2` items.
         let start = usize::MAX - 2;
         q.head.store(start, Ordering::Relaxed);
         q.tail.store(start, Ordering::Relaxed);

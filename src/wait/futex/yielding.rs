@@ -89,7 +89,8 @@ struct Quiet {
     /// Until when (the monotonic clock in milliseconds, wrapping) waiters skip yielding; 0
     /// before the first while (a while that would end at 0 ends at 1).
     until_ms: AtomicU32,
-    /// How long the next while lasts, in milliseconds (0 until the first slow yield).
+    /// How long the next while lasts, in milliseconds: 0 until the first while, and again after
+    /// each fast yield.
     length_ms: AtomicU32,
     /// Fast yields since the last slow yield of a hand-off waiter, counted up to
     /// [`CLOSE_YIELDS`].
@@ -288,6 +289,17 @@ mod tests {
         assert!(!quiet.is_on(SLOW), "lock waiter: no quiet while");
         slow_yields(&quiet, 1);
         assert!(quiet.is_on(SLOW), "the hand-off waiter's completes the run");
+    }
+
+    #[test]
+    fn a_lock_waiters_slow_yield_does_not_count_towards_a_run() {
+        let quiet = Quiet::new();
+        fast_yields(&quiet, CLOSE_YIELDS);
+        for _ in 1..SLOW_RUN {
+            slow_yields(&quiet, 1);
+            assert!(matches!(quiet.after_yield(START, SLOW, false), Pause::Slow));
+        }
+        assert!(!quiet.is_on(SLOW), "a run of hand-off waiters' slow yields is not complete");
     }
 
     #[test]
