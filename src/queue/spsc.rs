@@ -861,20 +861,13 @@ mod tests {
         assert_eq!(Q::<1>::distance(0, 0), 0);
     }
 
-    /// Counts the drops of its values, to check which items a queue drops.
-    struct Counted(u32);
-
-    static DROPPED: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
-
-    impl Drop for Counted {
-        fn drop(&mut self) {
-            DROPPED.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        }
-    }
-
     #[test]
     fn a_ring_whose_positions_wrap_keeps_order_and_drops_what_it_holds() {
-        let mut q = SpscQueue::<Counted, 4, Spin>::new();
+        use std::rc::Rc;
+        // Each item holds a clone of `marker`: its strong count tells how many are alive.
+        let marker = Rc::new(());
+        let item = |i| (i, marker.clone());
+        let mut q = SpscQueue::<(u32, Rc<()>), 4, Spin>::new();
         // Start three positions before the wrap, as after `usize::MAX - 2` items.
         let start = usize::MAX - 2;
         q.head.store(start, Ordering::Relaxed);
@@ -883,13 +876,13 @@ mod tests {
         let mut next = 0;
         for round in 0..3 {
             for i in 0..4 {
-                assert!(p.try_push(Counted(round * 4 + i)).is_ok());
+                assert!(p.try_push(item(round * 4 + i)).is_ok());
             }
-            assert!(p.try_push(Counted(99)).is_err(), "full at 4 items");
+            assert!(p.try_push(item(99)).is_err(), "full at 4 items");
             assert_eq!(c.len(), 4);
             for _ in 0..3 {
-                let item = c.try_pop().map(|item| item.0);
-                assert_eq!(item, Ok(next));
+                let popped = c.try_pop().map(|item| item.0);
+                assert_eq!(popped, Ok(next));
                 next += 1;
             }
             // One item stays queued; pop it before the next round fills the ring again.
@@ -897,14 +890,14 @@ mod tests {
             next += 1;
         }
         for i in 0..3 {
-            assert!(p.try_push(Counted(100 + i)).is_ok());
+            assert!(p.try_push(item(100 + i)).is_ok());
         }
         drop((p, c));
-        DROPPED.store(0, core::sync::atomic::Ordering::Relaxed);
+        assert_eq!(Rc::strong_count(&marker), 1 + 3);
         drop(q);
         assert_eq!(
-            DROPPED.load(core::sync::atomic::Ordering::Relaxed),
-            3,
+            Rc::strong_count(&marker),
+            1,
             "the queue drops the 3 it holds"
         );
     }
