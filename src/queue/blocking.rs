@@ -23,7 +23,9 @@ pub(crate) trait Attempts<const LIGHT_PUBLISHERS: bool> {
     /// One push attempt. Never waits for another context's operation to finish.
     ///
     /// `recheck`: the attempt follows a waiter's announcement on [`not_full`](Self::not_full),
-    /// so it must read the state it decides on as the eventcount contract requires.
+    /// so it must read the state it decides on as the eventcount contract requires. It is `true`
+    /// in every attempt of the blocking verbs ([`push_until`], [`pop_until`]) and `false` in the
+    /// `try_` verbs, so an attempt may also tell the two apart by it (`SpscQueue`'s pacing).
     fn push_attempt(&self, item: Self::Item, recheck: bool)
     -> Result<(), TryPushError<Self::Item>>;
 
