@@ -26,10 +26,10 @@
 //! out is chasing the other side: each refresh pulls the other side's index, and the line of slots
 //! being written, across to its core, and the other side then waits to get them back. A consumer
 //! right behind its producer (blocking verbs, capacity 1024, nothing else to do) refreshed `tail`
-//! 1.5 M times per 10 M items, a third of them finding one item, and both sides ran at a line
+//! 1.3 M times per 10 M items, 30% of them finding a single item, and both sides ran at a line
 //! transfer per few items. So on hosts, when a blocking call's last two refreshes both found
 //! something and the last found fewer than 8 (or a quarter of the ring, if that is fewer), it
-//! spins 64 hints (or one per slot, if that is fewer) before its next refresh: the other side
+//! spins 32 hints (or one per slot, if that is fewer) before its next refresh: the other side
 //! moves some lines ahead, and the next refresh finds dozens (the "temporal slipping" of
 //! FastForward). A refresh that finds nothing (the ring ran empty or full: a hand-off, the end
 //! of a burst) ends the pacing, so request-and-reply traffic never pays it; an item in a stream
@@ -87,7 +87,7 @@ const CLOSED: u32 = 1;
 /// this many items (or free slots), or than a quarter of the ring if that is fewer...
 const PACE_BELOW: usize = 8;
 /// ...by spinning this many hints before its next refresh, or one per slot if that is fewer.
-const PACE_HINTS: usize = 64;
+const PACE_HINTS: usize = 32;
 
 /// What one side alone reads and writes, on a line the other side never touches (hosted targets
 /// only: on microcontrollers `IndexCopy` is zero bytes and the shared indices are read instead).
@@ -169,7 +169,7 @@ struct Shared {
 /// The blocking verbs sleep through the backend `W`; when nobody sleeps, a push or pop pays no
 /// wake call, only one load of a shared, rarely written cache line. On hosts they also pace
 /// themselves: a blocking call that keeps finding only a few items (or free slots), because it
-/// runs right behind the other side, spins up to 64 hints before it looks again, so that the two
+/// runs right behind the other side, spins up to 32 hints before it looks again, so that the two
 /// sides stop passing the same cache lines back and forth (in a stream of `u64`s, capacity 1024:
 /// 30 to about 90 M items/s on a 2-core Intel VM). An item in such a stream may wait those hints
 /// longer; a hand-off (the ring empty in between) never does, nor do the `try_` verbs.

@@ -227,6 +227,47 @@ where
     )
 }
 
+/// Sends `items` integers (rounded down to whole bursts) in bursts of `burst` through one queue
+/// and waits for each burst to come back through a second, echoed by a thread on the other core:
+/// the hand-off latency of the blocking verbs (`burst` 1) and that of short bursts, which a queue
+/// that trades latency for streaming throughput would show. `client` holds the first queue's
+/// sending end and the second's receiving end; `echo` the other two. Returns the time from the
+/// moment both threads are ready until both finish.
+pub fn blocking_echo<T, R>(burst: u64, items: u64, client: (T, R), echo: (R, T)) -> Duration
+where
+    T: BlockingSend + Send,
+    R: BlockingRecv + Send,
+{
+    let rounds = (items / burst).max(1);
+    let items = rounds * burst;
+    let (elapsed, sum) = run_ends(
+        Placement::Spread(2),
+        vec![client],
+        vec![echo],
+        |(mut tx, mut rx)| {
+            for round in 0..rounds {
+                for i in 0..burst {
+                    tx.send(round * burst + i);
+                }
+                for _ in 0..burst {
+                    black_box(rx.recv());
+                }
+            }
+        },
+        |(mut rx, mut tx)| {
+            let mut sum = 0;
+            for _ in 0..items {
+                let item = rx.recv();
+                sum += item;
+                tx.send(item);
+            }
+            sum
+        },
+    );
+    assert_eq!(sum, items * (items - 1) / 2, "items lost or duplicated");
+    elapsed
+}
+
 // ---------------------------------------------------------------------------------------------
 // The subjects: one function per queue and verb family, building the queue and transferring.
 
@@ -244,6 +285,13 @@ pub fn baresync_spsc_blocking<W: Wait, const N: usize>(items: u64) -> Duration {
     let mut queue = SpscQueue::<u64, N, W>::new();
     let (tx, rx) = queue.split();
     blocking_transfer(ONE_TO_ONE, items, vec![tx], vec![rx])
+}
+
+/// Two baresync `SpscQueue`s, blocking verbs, echoing bursts of `burst` ([`blocking_echo`]).
+pub fn baresync_spsc_echo<W: Wait, const N: usize>(burst: u64, items: u64) -> Duration {
+    let (mut there, mut back) = (SpscQueue::<u64, N, W>::new(), SpscQueue::<u64, N, W>::new());
+    let ((tx_there, rx_there), (tx_back, rx_back)) = (there.split(), back.split());
+    blocking_echo(burst, items, (tx_there, rx_back), (rx_there, tx_back))
 }
 
 /// baresync `MpmcQueue`, `try_` verbs.
@@ -293,6 +341,20 @@ pub fn crossbeam_channel_blocking(capacity: usize, shape: Shape, items: u64) -> 
     let txs = vec![tx; shape.producers as usize];
     let rxs = vec![rx; shape.consumers as usize];
     blocking_transfer(shape, items, txs, rxs)
+}
+
+/// Two `crossbeam_channel::bounded(capacity)` channels echoing bursts ([`blocking_echo`]).
+pub fn crossbeam_channel_echo(capacity: usize, burst: u64, items: u64) -> Duration {
+    let (tx_there, rx_there) = crossbeam_channel::bounded::<u64>(capacity);
+    let (tx_back, rx_back) = crossbeam_channel::bounded::<u64>(capacity);
+    blocking_echo(burst, items, (tx_there, rx_back), (rx_there, tx_back))
+}
+
+/// Two `std::sync::mpsc::sync_channel(capacity)` channels echoing bursts ([`blocking_echo`]).
+pub fn std_sync_channel_echo(capacity: usize, burst: u64, items: u64) -> Duration {
+    let (tx_there, rx_there) = std::sync::mpsc::sync_channel::<u64>(capacity);
+    let (tx_back, rx_back) = std::sync::mpsc::sync_channel::<u64>(capacity);
+    blocking_echo(burst, items, (tx_there, rx_back), (rx_there, tx_back))
 }
 
 /// `std::sync::mpsc::sync_channel(capacity)`, one producer and one consumer.

@@ -13,8 +13,8 @@ use crate::common::locks::{READS_PER_WRITE, contended, read_mostly, reentrant_un
 use crate::common::queue::{
     ParkingLotHeap, ParkingLotStableHeap, Pause, Shape, Snooze, SpinHint, array_queue_try,
     baresync_mpmc_blocking, baresync_mpmc_try, baresync_priority, baresync_spsc_blocking,
-    baresync_spsc_try, crossbeam_channel_blocking, heap_anchor, heapless_try, rtrb_try,
-    std_sync_channel_blocking,
+    baresync_spsc_echo, baresync_spsc_try, crossbeam_channel_blocking, crossbeam_channel_echo,
+    heap_anchor, heapless_try, rtrb_try, std_sync_channel_blocking, std_sync_channel_echo,
 };
 use crate::{Options, Progress, Summary, probe, rate_table};
 
@@ -214,6 +214,8 @@ fn workloads(items: u64) -> Vec<Workload> {
         spsc_try::<16, 17>(items),
         spsc_blocking::<1024>(items),
         spsc_blocking::<16>(items),
+        spsc_echo(1, items),
+        spsc_echo(16, items),
         mpmc_try(2, items),
         mpmc_try(4, items),
         mpmc_blocking(2, items),
@@ -309,6 +311,44 @@ fn spsc_blocking<const N: usize>(items: u64) -> Workload {
         items,
         list,
     )
+}
+
+/// Latency, not a goal: bursts of `burst` items sent through one SPSC queue (capacity 1024) and
+/// echoed back through another, blocking verbs. A two-hundredth of the items of the other
+/// workloads: each burst is a round trip between the cores, and the channels sleep in each one
+/// (`std`'s echoed 16 k items/s here).
+fn spsc_echo(burst: u64, items: u64) -> Workload {
+    const CAPACITY: usize = 1024;
+    let b = Style::Blocking;
+    let list = vec![
+        Contender::new("baresync", b, move |n| {
+            baresync_spsc_echo::<DefaultWait, CAPACITY>(burst, n)
+        }),
+        Contender::new("baresync_spin", b, move |n| {
+            baresync_spsc_echo::<Spin, CAPACITY>(burst, n)
+        }),
+        Contender::new("crossbeam_channel", b, move |n| {
+            crossbeam_channel_echo(CAPACITY, burst, n)
+        }),
+        Contender::new("std_sync_channel", b, move |n| {
+            std_sync_channel_echo(CAPACITY, burst, n)
+        }),
+    ];
+    let items = (items / 200 / burst).max(1) * burst;
+    Workload {
+        id: format!("spsc_echo_burst{burst}"),
+        title: format!(
+            "SPSC, blocking verbs, bursts of {burst} echoed back through a second queue, capacity \
+             {CAPACITY}"
+        ),
+        setup: format!(
+            "2 threads, one per core: one sends a burst of {burst} and waits for it to come back, \
+             the other echoes each item; items are echoed items (a latency check, not a goal)"
+        ),
+        items,
+        contenders: list,
+        round_trip_ns: [None; 2],
+    }
 }
 
 fn mpmc_try(threads: u64, items: u64) -> Workload {
