@@ -20,6 +20,18 @@ pub(crate) fn spin_hint() {
     loom::thread::yield_now();
 }
 
+/// `count` busy-wait steps: CPU hints normally, nothing under loom (which cannot see time pass;
+/// a caller that needs a scheduling point there calls [`spin_hint`]).
+#[inline]
+pub(crate) fn spin_hints(count: u32) {
+    #[cfg(not(loom))]
+    for _ in 0..count {
+        core::hint::spin_loop();
+    }
+    #[cfg(loom)]
+    let _ = count;
+}
+
 /// Declares a constructor `const` normally and non-`const` under loom, whose atomics have no
 /// `const fn new`.
 macro_rules! const_fn {

@@ -18,12 +18,14 @@ use core::ops::Deref;
 /// one core) the shared indices are as cheap to load as copies, and copies would only cost code.
 pub(crate) const CACHED_INDICES: bool = !cfg!(target_os = "none");
 
-/// One private copy of an SPSC index: a `Cell` where [`CACHED_INDICES`] holds, nothing (zero
-/// bytes) on microcontrollers, where the copies are never used.
+/// One private value of an SPSC side (a copy of an index, or a count of what a refresh found): a
+/// `Cell` where [`CACHED_INDICES`] holds, nothing (zero bytes) on microcontrollers, where these
+/// values are never used.
 #[cfg(not(target_os = "none"))]
 pub(crate) type IndexCopy = core::cell::Cell<usize>;
-/// One private copy of an SPSC index: a `Cell` where [`CACHED_INDICES`] holds, nothing (zero
-/// bytes) on microcontrollers, where the copies are never used.
+/// One private value of an SPSC side (a copy of an index, or a count of what a refresh found): a
+/// `Cell` where [`CACHED_INDICES`] holds, nothing (zero bytes) on microcontrollers, where these
+/// values are never used.
 #[cfg(target_os = "none")]
 pub(crate) type IndexCopy = NoCopy;
 

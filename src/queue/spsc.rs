@@ -22,18 +22,19 @@
 //!
 //! # Pacing
 //!
-//! A blocking call that keeps finding only a few items (or free slots) each time its copy runs
-//! out is chasing the other side: each refresh pulls the other side's index, and the line of slots
-//! being written, across to its core, and the other side then waits to get them back. A consumer
-//! right behind its producer (blocking verbs, capacity 1024, nothing else to do) refreshed `tail`
-//! 1.3 M times per 10 M items, 30% of them finding a single item, and both sides ran at a line
-//! transfer per few items. So on hosts, when a blocking call's last two refreshes both found
-//! something and the last found fewer than 8 (or a quarter of the ring, if that is fewer), it
-//! spins 32 hints (or one per slot, if that is fewer) before its next refresh: the other side
-//! moves some lines ahead, and the next refresh finds dozens (the "temporal slipping" of
-//! FastForward). A refresh that finds nothing (the ring ran empty or full: a hand-off, the end
-//! of a burst) ends the pacing, so request-and-reply traffic never pays it; an item in a stream
-//! may wait those hints longer. The `try_` verbs never pace: they return at once.
+//! A blocking call that has fallen behind the other side and then caught up keeps finding only a
+//! few items (or free slots) each time its copy runs out: it is chasing the other side. Each
+//! refresh pulls the other side's index, and the line of slots being written, across to its core,
+//! and the other side then waits to get them back. A consumer right behind its producer (blocking
+//! verbs, capacity 1024, nothing else to do) refreshed `tail` 1.3 M times per 10 M items, 30% of
+//! them finding a single item, and both sides ran at a line transfer per few items. So on hosts,
+//! when a blocking call's refresh before last found at least 8 (or a quarter of the ring, if that
+//! is fewer) and its last found fewer but not none, it spins 32 hints (or one per slot, if that
+//! is fewer) before its next refresh: the other side moves some lines ahead, and the next refresh
+//! finds dozens (the "temporal slipping" of FastForward). A side that finds one item at a time (a
+//! hand-off, a reply that was already there) never paces, nor does one whose last refresh found
+//! nothing; an item in a stream may wait those hints longer. The `try_` verbs never pace: they
+//! return at once.
 //!
 //! # Orderings
 //!
@@ -75,7 +76,7 @@ use super::eventcount::{EventCount, check_ordering, strong_publish_ordering};
 use super::pad::{CACHED_INDICES, CachePadded, IndexCopy};
 use super::slots::Ring;
 use super::{Closed, PopTimeoutError, PushTimeoutError, TryPopError, TryPushError};
-use crate::primitive::{AtomicU32, AtomicUsize, Ordering, const_fn, spin_hint};
+use crate::primitive::{AtomicU32, AtomicUsize, Ordering, const_fn, spin_hints};
 use crate::wait::{Deadline, Forever, Wait, WaitTimeout};
 
 /// `closed` value: pushes are accepted.
@@ -84,7 +85,8 @@ const OPEN: u32 = 0;
 const CLOSED: u32 = 1;
 
 /// A blocking call paces itself (module docs, "Pacing") when its last refresh found fewer than
-/// this many items (or free slots), or than a quarter of the ring if that is fewer...
+/// this many items (or free slots), or than a quarter of the ring if that is fewer, and the one
+/// before found at least as many...
 const PACE_BELOW: usize = 8;
 /// ...by spinning this many hints before its next refresh, or one per slot if that is fewer.
 const PACE_HINTS: usize = 32;
@@ -115,27 +117,36 @@ impl Local {
         }
     }
 
+    /// Starts a new half at position `own`, with `other` as its copy of the other side's index
+    /// and no pacing history.
+    fn restart(&self, own: usize, other: usize) {
+        self.own.set(own);
+        self.other.set(other);
+        self.found.set(0);
+        self.found_before.set(0);
+    }
+
     /// Called by a blocking call (`recheck`) on a ring of `n` slots before it refreshes its copy
     /// of the other side's index: spins a little while this side is chasing the other (module
-    /// docs, "Pacing"). Never in a `try_` verb, and never on microcontrollers or under loom,
-    /// which cannot see time pass.
+    /// docs, "Pacing"). Never in a `try_` verb, and never on microcontrollers (nor under loom,
+    /// which cannot see time pass: `spin_hints`).
     #[inline]
     fn pace(&self, recheck: bool, n: usize) {
-        if !cfg!(loom) && self.is_chasing(recheck, n) {
-            for _ in 0..PACE_HINTS.min(n) {
-                spin_hint();
-            }
+        if self.is_chasing(recheck, n) {
+            spin_hints(PACE_HINTS.min(n) as u32);
         }
     }
 
-    /// Whether a blocking call on a ring of `n` slots is chasing the other side: its last two
-    /// refreshes found something, the last fewer than [`PACE_BELOW`] (or `n / 4`).
+    /// Whether a blocking call on a ring of `n` slots is chasing the other side: its refresh
+    /// before last found at least [`PACE_BELOW`] (or `n / 4`, if fewer), so this side had fallen
+    /// behind, and its last refresh found fewer but not none, so it has caught up.
     #[inline]
     fn is_chasing(&self, recheck: bool, n: usize) -> bool {
+        let few = PACE_BELOW.min(n / 4);
         CACHED_INDICES
             && recheck
-            && self.found_before.get() != 0
-            && (1..PACE_BELOW.min(n / 4)).contains(&self.found.get())
+            && self.found_before.get() >= few
+            && (1..few).contains(&self.found.get())
     }
 
     /// Records what a blocking call's refresh found (items or free slots).
@@ -168,11 +179,11 @@ struct Shared {
 /// number of steps whatever the other side does, so an interrupt handler may use them.
 /// The blocking verbs sleep through the backend `W`; when nobody sleeps, a push or pop pays no
 /// wake call, only one load of a shared, rarely written cache line. On hosts they also pace
-/// themselves: a blocking call that keeps finding only a few items (or free slots), because it
-/// runs right behind the other side, spins up to 32 hints before it looks again, so that the two
-/// sides stop passing the same cache lines back and forth (in a stream of `u64`s, capacity 1024:
-/// 30 to about 90 M items/s on a 2-core Intel VM). An item in such a stream may wait those hints
-/// longer; a hand-off (the ring empty in between) never does, nor do the `try_` verbs.
+/// themselves: a blocking call that had fallen behind the other side and has just caught up
+/// spins up to 32 hints before it looks again, so that the two sides stop passing the same cache
+/// lines back and forth (in a stream, two to three times the throughput). An item in such a
+/// stream may wait those hints longer; items handed over one at a time never do, nor do the
+/// `try_` verbs.
 ///
 /// Dropping either half closes the queue, so the other side's blocked calls wake and see
 /// `Closed` instead of waiting forever. Items still queued are dropped with the queue.
@@ -365,10 +376,8 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
         if CACHED_INDICES {
             let head = self.head.load(Ordering::Relaxed);
             let tail = self.tail.load(Ordering::Relaxed);
-            self.producer.own.set(tail);
-            self.producer.other.set(head);
-            self.consumer.own.set(head);
-            self.consumer.other.set(tail);
+            self.producer.restart(tail, head);
+            self.consumer.restart(head, tail);
         }
         self.shared.closed.store(OPEN, Ordering::Relaxed);
         (Producer::new(self), Consumer::new(self))
@@ -994,30 +1003,33 @@ mod tests {
     }
 
     #[test]
-    fn a_blocking_call_paces_after_two_refreshes_that_found_a_few() {
+    fn a_blocking_call_paces_once_it_has_caught_up() {
         let side = Local::new();
         let found = |n| side.refreshed(true, n);
         assert!(!side.is_chasing(true, 1024), "nothing found yet");
         found(1);
-        assert!(!side.is_chasing(true, 1024), "one refresh: a hand-off");
-        found(3);
+        found(1);
         assert!(
-            side.is_chasing(true, 1024),
-            "two in a row, the last under 8"
+            !side.is_chasing(true, 1024),
+            "one item at a time: hand-offs"
         );
+        found(8);
+        found(3);
+        assert!(side.is_chasing(true, 1024), "8 or more, then a few");
         assert!(!side.is_chasing(false, 1024), "a try_ verb never paces");
         assert!(
             !side.is_chasing(true, 8),
-            "under a quarter of the ring only"
+            "a few means under a quarter of the ring"
         );
-        found(8);
-        assert!(!side.is_chasing(true, 1024), "8 or more: far enough behind");
-        found(0);
-        found(2);
-        assert!(!side.is_chasing(true, 1024), "ran dry in between");
-        found(1);
-        assert!(side.is_chasing(true, 1024));
         assert!(!side.is_chasing(true, 4), "a ring of 4 never paces");
+        found(8);
+        found(0);
+        assert!(
+            !side.is_chasing(true, 1024),
+            "the last refresh found nothing"
+        );
+        found(5);
+        assert!(!side.is_chasing(true, 1024), "never behind since");
     }
 
     #[test]
@@ -1035,19 +1047,55 @@ mod tests {
             "try_pop refreshed, recorded nothing"
         );
         assert_eq!(c.pop(), Ok(2));
-        p.push(3).unwrap();
-        assert_eq!(c.pop(), Ok(3), "refreshed: one item");
+        for i in 3..6 {
+            p.push(i).unwrap();
+        }
+        assert_eq!(c.pop(), Ok(3), "refreshed: three items");
         assert_eq!(
             (c.consumer.found_before.get(), c.consumer.found.get()),
-            (0, 1)
+            (0, 3)
         );
         drop(p);
+        assert_eq!((c.pop(), c.pop()), (Ok(4), Ok(5)));
         assert_eq!(c.pop(), Err(Closed(())));
         assert_eq!(
             c.consumer.found.get(),
             0,
             "closed and drained: nothing found"
         );
+    }
+
+    #[test]
+    fn a_blocking_push_records_the_free_slots_it_found() {
+        let mut q = Q::<16>::new();
+        let (p, c) = q.split();
+        for i in 0..16 {
+            p.try_push(i).unwrap();
+        }
+        assert!(p.try_push(16).is_err());
+        assert_eq!(p.producer.found.get(), 0, "try_push recorded nothing");
+        for i in 0..3 {
+            assert_eq!(c.try_pop(), Ok(i));
+        }
+        p.push(16).unwrap();
+        assert_eq!(p.producer.found.get(), 3, "refreshed: three free slots");
+    }
+
+    #[test]
+    fn a_new_split_starts_without_pacing_history() {
+        let mut q = Q::<1024>::new();
+        let (p, c) = q.split();
+        c.consumer.refreshed(true, 8);
+        c.consumer.refreshed(true, 3);
+        p.producer.refreshed(true, 9);
+        drop((p, c));
+        let (p, c) = q.split();
+        assert!(!c.consumer.is_chasing(true, 1024));
+        assert_eq!(
+            (c.consumer.found.get(), c.consumer.found_before.get()),
+            (0, 0)
+        );
+        assert_eq!(p.producer.found.get(), 0);
     }
 
     #[test]

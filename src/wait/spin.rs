@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 use core::time::Duration;
 
 use super::{AtomicU32, Clock, Wait, WaitTimeout, assert_can_block, pause_until_deadline};
-use crate::primitive::spin_hint;
+use crate::primitive::{spin_hint, spin_hints};
 
 /// One step of a spin ramp: `2^shift` spin hints, the step of [`spin_pause`].
 ///
@@ -17,9 +17,7 @@ fn spin_step(shift: u32) {
         spin_hint();
         return;
     }
-    for _ in 0..1u32 << shift.min(16) {
-        spin_hint();
-    }
+    spin_hints(1 << shift.min(16));
 }
 
 /// The default [`Wait::poll_pause`](super::Wait::poll_pause): step `round` of a spin ramp of

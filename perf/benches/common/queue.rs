@@ -231,13 +231,15 @@ where
 /// and waits for each burst to come back through a second, echoed by a thread on the other core:
 /// the hand-off latency of the blocking verbs (`burst` 1) and that of short bursts, which a queue
 /// that trades latency for streaming throughput would show. `client` holds the first queue's
-/// sending end and the second's receiving end; `echo` the other two. Returns the time from the
-/// moment both threads are ready until both finish.
+/// sending end and the second's receiving end; `echo` the other two. A burst must fit in each
+/// queue (at most its capacity), or both threads wait for room. Returns the time from the moment
+/// both threads are ready until both finish; the client checks every item that comes back.
 pub fn blocking_echo<T, R>(burst: u64, items: u64, client: (T, R), echo: (R, T)) -> Duration
 where
     T: BlockingSend + Send,
     R: BlockingRecv + Send,
 {
+    assert!(burst >= 1, "a burst of at least one item");
     let rounds = (items / burst).max(1);
     let items = rounds * burst;
     let (elapsed, sum) = run_ends(
@@ -249,8 +251,12 @@ where
                 for i in 0..burst {
                     tx.send(round * burst + i);
                 }
-                for _ in 0..burst {
-                    black_box(rx.recv());
+                for i in 0..burst {
+                    assert_eq!(
+                        black_box(rx.recv()),
+                        round * burst + i,
+                        "echoed out of order"
+                    );
                 }
             }
         },
