@@ -35,8 +35,9 @@ const GENERATION_MASK: u32 = !(SET | SLEEPERS);
 /// `set` releases every waiter; `wait` on a set event returns at once. Four bytes,
 /// `const`-constructible.
 ///
-/// Memory ordering: everything a thread wrote before `set()` is visible to a thread after its
-/// `wait` returns or its `is_set()` returns `true`.
+/// Memory ordering: everything a thread wrote before the `set()` that set the flag is visible
+/// to a thread after its `wait` returns or its `is_set()` returns `true`. A `set()` of an event
+/// that is already set is one load: it changes nothing and publishes nothing.
 ///
 /// # Interrupt safety
 ///
@@ -119,7 +120,8 @@ impl<W> Event<W> {
 impl<W: Wait> Event<W> {
     /// Sets the flag and wakes every waiter.
     ///
-    /// Setting a set event does nothing (one load).
+    /// Setting a set event does nothing (one load): it wakes nobody and publishes nothing (see
+    /// "Memory ordering" on the type).
     ///
     /// # Examples
     ///
