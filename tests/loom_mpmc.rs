@@ -3,7 +3,7 @@
 //! committing it, a pop between taking its item and freeing its slot) while the others go on past
 //! them, `close` racing with such a push, the blocking path through the queue's eventcounts on an
 //! emulated futex (a side left asleep is a loom deadlock), `close` racing with a blocked push and
-//! a blocked pop, and `task_done`/`join`.
+//! a blocked pop, `is_closed` racing with `close`, and `task_done`/`join`.
 //!
 //! Items live in the queue's slots, whose cells loom checks: a pop that reads a slot before the
 //! push's write is visible, or a push that overwrites a slot before the previous pop moved its
@@ -260,6 +260,32 @@ fn spin_close_races_with_an_unfinished_push() {
         }
         assert_eq!(q.try_pop(), Err(TryPopError::Closed));
         assert_eq!(q.pop(), Err(Closed(())));
+    });
+}
+
+/// `is_closed` racing with `close`: it agrees with the other verbs at every instant. A push
+/// refused with `Closed` is followed by `is_closed() == true`, and `is_closed() == true` by
+/// pushes refused. Caught an `is_closed` that read only the `MARK` bit, which `close` sets after
+/// committing its marker, where it takes effect.
+#[test]
+fn spin_is_closed_agrees_with_a_racing_close() {
+    model(3, || {
+        let q = Arc::new(Tight::<1>::new());
+        let closer = {
+            let q = q.clone();
+            thread::spawn(move || q.close())
+        };
+        let closed_before = q.is_closed();
+        let pushed = q.try_push(1);
+        let closed_after = q.is_closed();
+        if closed_before {
+            assert_eq!(pushed, Err(TryPushError::Closed(1)));
+        }
+        if pushed.is_err() {
+            assert!(closed_after, "a push answered Closed, then is_closed said open");
+        }
+        closer.join().unwrap();
+        assert!(q.is_closed());
     });
 }
 

@@ -21,7 +21,9 @@
 //!   `Empty`, at the moment of that load.
 //! - `close` commits a marker (slot number `CLOSED`) at the vacancy: no position after it is ever
 //!   committed, pushes that find it refuse with `Closed`, and a pop that finds it at `head` (the
-//!   queue drained) returns `Closed`. `MARK` in `tail` is set afterwards, to answer quickly.
+//!   queue drained) returns `Closed`. `MARK` in `tail` is set afterwards, to answer quickly;
+//!   until then a caller that walks to the end of the committed prefix finds the marker there
+//!   (pushes, `close` and `is_closed` share that one walk, `open_end`).
 //!
 //! `tail` is only a hint, as in Michael and Scott's queue: every position before it is committed,
 //! and whoever finds the entry at `tail` committed moves `tail` on (helping the push that
@@ -105,6 +107,8 @@
 //! | pop `Empty` | its load of the vacant entry at `head` | a vacant entry at `p` means `p` is the vacancy, and `head` cannot pass the vacancy, so `head == p`: nothing queued |
 //! | pop `Closed` | its load of the marker at `head` | the marker is the only committed position left |
 //! | `close` | the commit of the marker | |
+//! | `is_closed` `true` | its load of the marker or of `MARK` | as push `Closed` |
+//! | `is_closed` `false` | its load of the vacant entry at the end of the committed prefix | the positions before it hold items, so at that instant no marker is committed |
 //!
 //! `Full` is also answered when a push finds no free slot (`taken - freed == S`) and, looking
 //! again, the queue is neither full nor closed. All `S = N + SPARE` slots are then held, by fewer
@@ -504,7 +508,8 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         Self::distance(head, tail).clamp(0, N as isize) as usize
     }
 
-    /// Whether the queue has been closed. Non-blocking; interrupt-safe.
+    /// Whether the queue has been closed: `true` from the instant [`close`](Self::close) takes
+    /// effect, when pushes start to answer `Closed`. Non-blocking and lock-free; interrupt-safe.
     ///
     /// # Examples
     ///
@@ -515,9 +520,9 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     /// ```
     #[inline]
     pub fn is_closed(&self) -> bool {
-        // Acquire: pairs with the `SeqCst` `fetch_or` in `close`, so what the closing context
-        // wrote before closing is seen once this returns `true`.
-        self.push.tail.load(Ordering::Acquire) & Self::MARK != 0
+        // Acquire: pairs with the marker's commit and with `close`'s `fetch_or` of `MARK`, so
+        // what the closing context wrote before closing is seen once this returns `true`.
+        self.open_end(Ordering::Acquire).is_none()
     }
 
     /// The position up to which items have been pushed: `tail`, or `head` if a pop took an item
@@ -556,58 +561,68 @@ impl<T, const N: usize, W, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
         }
     }
 
+    /// The vacancy, found by walking from `tail` over committed positions (moving `tail` past
+    /// them); `None` if the queue is closed: the walk met the marker, or `MARK` is set. Never
+    /// waits. `load` orders the loads of `tail` and of the entries.
+    ///
+    /// The one walk to the end of the committed prefix: pushes, `close` and `is_closed` use it,
+    /// so they agree on when the queue closed (the commit of the marker, not the later `MARK`).
+    fn open_end(&self, load: Ordering) -> Option<usize> {
+        let mut tail = self.push.tail.load(load);
+        loop {
+            if tail & Self::MARK != 0 {
+                return None;
+            }
+            match self.entry_at(tail, load) {
+                Entry::Vacant => return Some(tail),
+                Entry::Item(_) => tail = self.advance_tail(tail, load),
+                Entry::Closed => return None,
+                Entry::Behind => tail = self.push.tail.load(load),
+            }
+        }
+    }
+
     /// Finds the vacancy, at an instant when the queue is open and holds fewer than `N` items;
     /// or says why there is none. Never waits.
     fn vacancy(&self, recheck: bool) -> Result<usize, TryPushError<()>> {
         // Acquire: pairs with the Release of whoever moved `tail` here, so every position before
         // it is seen committed; and a committed entry seen here is passed on when helping.
-        let load = check_ordering(recheck, Ordering::Acquire);
-        let mut tail = self.push.tail.load(load);
-        loop {
-            if tail & Self::MARK != 0 {
-                return Err(TryPushError::Closed(()));
-            }
-            match self.entry_at(tail, load) {
-                Entry::Vacant => {
-                    // `head_seen` is a past `head`, and `head` only grows: room by it is room
-                    // now. Acquire: pairs with the Release exchange below, so the `head` loaded
-                    // next is at or after the one the copy was taken from (the copy only grows).
-                    // A re-check reads `head` itself (eventcount contract).
-                    // (Microcontrollers, `!CACHED_INDICES`, load `head` itself: no cache to spare.)
-                    let seen = if CACHED_INDICES {
-                        self.push.head_seen.load(Ordering::Acquire)
-                    } else {
-                        0
-                    };
-                    if CACHED_INDICES && !recheck && Self::distance(seen, tail) < N as isize {
-                        return Ok(tail);
-                    }
-                    // Relaxed: decided on `head` alone (module docs, "Orderings").
-                    let head = self
-                        .pop
-                        .head
-                        .load(check_ordering(recheck, Ordering::Relaxed));
-                    // Release: see the Acquire load above. A failure means another push moved
-                    // the copy on since we loaded it. (Skipped when nothing changed: a push
-                    // refused for `Full` in a loop would otherwise write the line each time.)
-                    if CACHED_INDICES && head != seen {
-                        let _ = self.push.head_seen.compare_exchange(
-                            seen,
-                            head,
-                            Ordering::Release,
-                            Ordering::Relaxed,
-                        );
-                    }
-                    return if Self::distance(head, tail) >= N as isize {
-                        Err(TryPushError::Full(()))
-                    } else {
-                        Ok(tail)
-                    };
-                }
-                Entry::Item(_) => tail = self.advance_tail(tail, load),
-                Entry::Closed => return Err(TryPushError::Closed(())),
-                Entry::Behind => tail = self.push.tail.load(load),
-            }
+        let Some(tail) = self.open_end(check_ordering(recheck, Ordering::Acquire)) else {
+            return Err(TryPushError::Closed(()));
+        };
+        // `head_seen` is a past `head`, and `head` only grows: room by it is room now. Acquire:
+        // pairs with the Release exchange below, so the `head` loaded next is at or after the one
+        // the copy was taken from (the copy only grows). A re-check reads `head` itself
+        // (eventcount contract). (Microcontrollers, `!CACHED_INDICES`, load `head` itself: no
+        // cache to spare.)
+        let seen = if CACHED_INDICES {
+            self.push.head_seen.load(Ordering::Acquire)
+        } else {
+            0
+        };
+        if CACHED_INDICES && !recheck && Self::distance(seen, tail) < N as isize {
+            return Ok(tail);
+        }
+        // Relaxed: decided on `head` alone (module docs, "Orderings").
+        let head = self
+            .pop
+            .head
+            .load(check_ordering(recheck, Ordering::Relaxed));
+        // Release: see the Acquire load above. A failure means another push moved the copy on
+        // since we loaded it. (Skipped when nothing changed: a push refused for `Full` in a loop
+        // would otherwise write the line each time.)
+        if CACHED_INDICES && head != seen {
+            let _ = self.push.head_seen.compare_exchange(
+                seen,
+                head,
+                Ordering::Release,
+                Ordering::Relaxed,
+            );
+        }
+        if Self::distance(head, tail) >= N as isize {
+            Err(TryPushError::Full(()))
+        } else {
+            Ok(tail)
         }
     }
 
@@ -998,19 +1013,11 @@ impl<T, const N: usize, W: Wait, const SPARE: usize> MpmcQueue<T, N, W, SPARE> {
     pub fn close(&self) {
         // SeqCst loads: `close` is rare, and this keeps it simple; the marker's commit is the
         // publication of the eventcount contract for poppers, and `MARK` for pushers.
-        let mut tail = self.push.tail.load(Ordering::SeqCst);
-        while tail & Self::MARK == 0 {
-            match self.entry_at(tail, Ordering::SeqCst) {
-                Entry::Vacant => {
-                    // At most `N` items are queued, so `tail - head <= N < SLOTS`: the entry is
-                    // free to reuse (module docs). On failure a push committed here: look again.
-                    if self.commit(tail, Self::CLOSED) {
-                        break;
-                    }
-                }
-                Entry::Item(_) => tail = self.advance_tail(tail, Ordering::SeqCst),
-                Entry::Closed => break,
-                Entry::Behind => tail = self.push.tail.load(Ordering::SeqCst),
+        while let Some(tail) = self.open_end(Ordering::SeqCst) {
+            // At most `N` items are queued, so `tail - head <= N < SLOTS`: the entry is free to
+            // reuse (module docs). On failure a push committed here: look again.
+            if self.commit(tail, Self::CLOSED) {
+                break;
             }
         }
         // SeqCst: the publication of the eventcount contract (blocked pushers re-check `tail`).
@@ -1428,6 +1435,24 @@ mod tests {
         };
         q.try_push(5).unwrap();
         assert_eq!(q.take(stalled_pop), 4);
+    }
+
+    #[test]
+    fn is_closed_agrees_with_a_closed_answer_from_a_close_stopped_halfway() {
+        // `close` stopped (preempted, or interrupted by a handler that uses the queue) between
+        // its commit of the marker, where it takes effect, and setting `MARK`: pushes and pops
+        // already answer `Closed`, so `is_closed` must say so too.
+        let q = Q::<2, 1>::new();
+        q.try_push(1).unwrap();
+        let tail = q.push.tail.load(Ordering::Relaxed);
+        assert!(q.commit(tail, Q::<2, 1>::CLOSED), "close's first step");
+        assert!(q.is_closed(), "the marker is committed");
+        assert_eq!(q.try_push(2), Err(TryPushError::Closed(2)));
+        assert_eq!(q.try_pop(), Ok(1));
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
+        assert!(q.is_closed(), "closed and drained");
+        q.close();
+        assert!(q.is_closed(), "the rest of close still runs");
     }
 
     #[test]
