@@ -282,7 +282,10 @@ fn spin_is_closed_agrees_with_a_racing_close() {
             assert_eq!(pushed, Err(TryPushError::Closed(1)));
         }
         if pushed.is_err() {
-            assert!(closed_after, "a push answered Closed, then is_closed said open");
+            assert!(
+                closed_after,
+                "a push answered Closed, then is_closed said open"
+            );
         }
         closer.join().unwrap();
         assert!(q.is_closed());
