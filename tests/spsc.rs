@@ -177,6 +177,25 @@ for_each_backend! {
     }
 
     #[test]
+    fn try_split_opens_a_queue_that_earlier_halves_closed() {
+        // A leaked queue split with `split` first: its halves drop and close it, leaving an
+        // item. `try_split` hands out the only halves that can exist from then on, so they start
+        // open, as `split`'s do, with the item still queued.
+        let q: &'static mut sync::SpscQueue<u32, 4> = Box::leak(Box::default());
+        {
+            let (p, _c) = q.split();
+            p.push(1).unwrap();
+        }
+        assert!(q.is_closed(), "dropped halves close the queue");
+        let q: &'static sync::SpscQueue<u32, 4> = q;
+        let (p, c) = q.try_split().expect("first try_split");
+        assert!(!q.is_closed());
+        assert_eq!(p.try_push(2), Ok(()));
+        assert_eq!(c.pop(), Ok(1));
+        assert_eq!(c.pop(), Ok(2));
+    }
+
+    #[test]
     fn auto_traits() {
         fn is_send<T: Send>() {}
         fn is_sync<T: Sync>() {}

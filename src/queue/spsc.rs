@@ -159,7 +159,7 @@ impl Local {
     }
 }
 
-/// Read-mostly state: written on close, on `try_split`, and by a side about to sleep.
+/// Read-mostly state: written on close, on a split, and by a side about to sleep.
 struct Shared {
     /// `OPEN` or `CLOSED`.
     closed: AtomicU32,
@@ -232,9 +232,10 @@ pub struct SpscQueue<T, const N: usize, W> {
 
 // SAFETY: items move from the producer's context to the consumer's, so `T: Send` is required and
 // enough (no `&T` is ever shared between contexts). The private copies (`Local`, `Cell`s on
-// hosts) are each used only by the one half that owns them: halves are unique (`split` borrows
-// the queue mutably, `try_split` succeeds once) and `!Sync`, so a copy is never touched from two
-// contexts at once. Slot access follows the head/tail protocol in the module docs.
+// hosts) are each used only by the one half that owns them, and reset by `reopen` before any
+// half exists: halves are unique (`split` borrows the queue mutably, `try_split` succeeds once)
+// and `!Sync`, so a copy is never touched from two contexts at once. Slot access follows the
+// head/tail protocol in the module docs.
 unsafe impl<T: Send, const N: usize, W> Sync for SpscQueue<T, N, W> {}
 
 impl<T, const N: usize, W> SpscQueue<T, N, W> {
@@ -372,21 +373,16 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
     /// });
     /// ```
     pub fn split(&mut self) -> (Producer<'_, T, N, W>, Consumer<'_, T, N, W>) {
-        // Relaxed everywhere: `&mut self` excludes every other access.
-        if CACHED_INDICES {
-            let head = self.head.load(Ordering::Relaxed);
-            let tail = self.tail.load(Ordering::Relaxed);
-            self.producer.restart(tail, head);
-            self.consumer.restart(head, tail);
-        }
-        self.shared.closed.store(OPEN, Ordering::Relaxed);
+        self.reopen();
         (Producer::new(self), Consumer::new(self))
     }
 
     /// Splits a `static` queue into its halves, without `unsafe`: `Some` the first time only.
     ///
     /// Every later call returns `None`, even after the halves are dropped, because they may have
-    /// been moved anywhere (another thread, an interrupt handler's state).
+    /// been moved anywhere (another thread, an interrupt handler's state). The first call
+    /// (re)opens the queue, as [`split`](Self::split) does: halves that `split` handed out
+    /// earlier, and that closed the queue when they dropped, are gone by then.
     ///
     /// # Examples
     ///
@@ -404,7 +400,25 @@ impl<T, const N: usize, W: Wait> SpscQueue<T, N, W> {
         if self.shared.split.swap(1, Ordering::Relaxed) != 0 {
             return None;
         }
+        self.reopen();
         Some((Producer::new(self), Consumer::new(self)))
+    }
+
+    /// Opens the queue for a new pair of halves, with fresh copies of the indices and no pacing
+    /// history. Only `split` and the first `try_split` call it: no half exists then (`split`
+    /// holds `&mut self`; `try_split`'s swap admits one caller, and `split`'s halves borrowed the
+    /// queue mutably, so they are gone before `&'static self` exists), so nobody else touches the
+    /// halves' `Local`s.
+    fn reopen(&self) {
+        // Relaxed everywhere: no half exists, so the indices are not moving and there is nothing
+        // to publish; the new halves reach their contexts through whatever hands them over.
+        if CACHED_INDICES {
+            let head = self.head.load(Ordering::Relaxed);
+            let tail = self.tail.load(Ordering::Relaxed);
+            self.producer.restart(tail, head);
+            self.consumer.restart(head, tail);
+        }
+        self.shared.closed.store(OPEN, Ordering::Relaxed);
     }
 
     /// Sets the closed flag and wakes the other half, which sleeps on `other_half`. The closing
