@@ -160,6 +160,12 @@
 //! the publication. Being read-modify-writes, the exchanges form one release sequence, so a
 //! joiner that sees the last one also sees the work of every finished task.
 //!
+//! The count is a signed distance between two positions, below `2^(usize::BITS - 1)`
+//! positions, so it holds about `2^(usize::BITS - 3)` unfinished tasks or more (`SLOTS` items
+//! per lap of `ONE_LAP <= 4 * SLOTS` positions): 2^29 on a 32-bit target. Past that it wraps
+//! negative, and `task_done` refuses while `join` returns. `PriorityQueue` and `LifoQueue` count
+//! in a word of their own and saturate at 2^30 instead (`tasks.rs`).
+//!
 //! # ABA
 //!
 //! Positions wrap after `usize::MAX / ONE_LAP` laps, and entries store the lap. A call that
@@ -270,7 +276,8 @@ struct Finished {
 ///
 /// As in Python's `queue.Queue`, every successful push adds an unfinished task;
 /// [`task_done`](Self::task_done) marks one finished and [`join`](Self::join) waits until none is
-/// left.
+/// left. The count holds about `2^(usize::BITS - 3)` unfinished tasks (2^29 on 32-bit targets);
+/// past that, with items pushed and never marked done, it wraps, and `join` may return early.
 ///
 /// # Cost
 ///
