@@ -83,7 +83,8 @@
 //! Pushes write only the push line (`tail`, `taken`, and the hint `skew`) and pops only the pop
 //! line (`head`, `freed`), as in a two-lock queue; both meet only at the slot words and items. (A
 //! push that gives its slot back, because the queue filled or closed between taking the slot and
-//! committing, frees it like a pop: rare.) A push needs two values from the pop line, `head` (for
+//! committing, frees it like a pop: rare. `close` and `is_closed` write `tail` too, when they find
+//! it lagging and help it on.) A push needs two values from the pop line, `head` (for
 //! room) and `freed` (for a free slot), and reads them through copies on its own line, `head_seen`
 //! and `freed_seen`: a past value of a count that only grows can only make the queue look fuller,
 //! so room or a slot by the copy is real, and only when the copy says "none" does the push load the
@@ -160,9 +161,9 @@
 //! the publication. Being read-modify-writes, the exchanges form one release sequence, so a
 //! joiner that sees the last one also sees the work of every finished task.
 //!
-//! The count is a signed distance between two positions, below `2^(usize::BITS - 1)`
-//! positions, so it holds about `2^(usize::BITS - 3)` unfinished tasks or more (`SLOTS` items
-//! per lap of `ONE_LAP <= 4 * SLOTS` positions): 2^29 on a 32-bit target. Past that it wraps
+//! The count is a signed distance between two positions, whose values must differ by less than
+//! `2^(usize::BITS - 1)`, so it holds about `2^(usize::BITS - 3)` unfinished tasks or more
+//! (`SLOTS` items per lap, which spans `ONE_LAP <= 4 * SLOTS` values): 2^29 on a 32-bit target. Past that it wraps
 //! negative, and `task_done` refuses while `join` returns. `PriorityQueue` and `LifoQueue` count
 //! in a word of their own and saturate at 2^30 instead (`tasks.rs`).
 //!
@@ -1460,6 +1461,29 @@ mod tests {
         assert!(q.is_closed(), "closed and drained");
         q.close();
         assert!(q.is_closed(), "the rest of close still runs");
+    }
+
+    #[test]
+    fn is_closed_walks_past_a_lagging_tail() {
+        // A push stopped between its commit and moving `tail` on: `is_closed` helps `tail` past
+        // the committed item and finds the vacancy (open), and later the marker behind a tail
+        // that lags again (closed).
+        let q = Q::<2, 1>::new();
+        let stored = q.store(1, false).unwrap();
+        assert!(q.commit(stored.tail, stored.slot));
+        assert_eq!(q.push.tail.load(Ordering::Relaxed), 0, "tail lags");
+        assert!(!q.is_closed());
+        assert_eq!(q.push.tail.load(Ordering::Relaxed), 1, "helped on");
+        let stored = q.store(2, false).unwrap();
+        assert!(q.commit(stored.tail, stored.slot));
+        assert!(q.commit(Q::<2, 1>::next(stored.tail), Q::<2, 1>::CLOSED));
+        assert!(
+            q.is_closed(),
+            "the marker, past an item that tail lags behind"
+        );
+        assert_eq!(q.try_pop(), Ok(1));
+        assert_eq!(q.try_pop(), Ok(2));
+        assert_eq!(q.try_pop(), Err(TryPopError::Closed));
     }
 
     #[test]
