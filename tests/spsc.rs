@@ -178,10 +178,14 @@ for_each_backend! {
 
     #[test]
     fn try_split_opens_a_queue_that_earlier_halves_closed() {
-        // A leaked queue split with `split` first: its halves drop and close it, leaving an
-        // item. `try_split` hands out the only halves that can exist from then on, so they start
-        // open, as `split`'s do, with the item still queued.
-        let q: &'static mut sync::SpscQueue<u32, 4> = Box::leak(Box::default());
+        // A queue behind a `&'static mut` (as from `Box::leak`; freed at the end, for Miri's
+        // leak check) split with `split` first: its halves drop and close it, leaving an item.
+        // `try_split` hands out the only halves that can exist from then on, so they start open,
+        // as `split`'s do, with the item still queued.
+        let raw = Box::into_raw(Box::<sync::SpscQueue<u32, 4>>::default());
+        // SAFETY: `raw` is a live, unique allocation until the `from_raw` below, after the last
+        // use of every reference made here.
+        let q: &'static mut sync::SpscQueue<u32, 4> = unsafe { &mut *raw };
         {
             let (p, _c) = q.split();
             p.push(1).unwrap();
@@ -193,6 +197,9 @@ for_each_backend! {
         assert_eq!(p.try_push(2), Ok(()));
         assert_eq!(c.pop(), Ok(1));
         assert_eq!(c.pop(), Ok(2));
+        drop((p, c));
+        // SAFETY: from `Box::into_raw` above; the halves and `q` are not used again.
+        drop(unsafe { Box::from_raw(raw) });
     }
 
     #[test]
