@@ -68,6 +68,16 @@ const SEQ_MASK: u32 = !(SEQ_ONE - 1);
 /// [`wait_while`](Self::wait_while): wake-ups may be spurious. Four bytes, `const`-constructible.
 /// `notify_*` with no waiter costs one load and no system call.
 ///
+/// # Which waiter wakes
+///
+/// `notify_one` wakes at least one waiter, not a chosen one. Every waiter still in its polling
+/// phase sees the notification and returns (on `Spin`, every waiter); of the waiters asleep, the
+/// backend wakes the one it picks. On `Futex` under Linux that is the longest asleep among
+/// threads of equal priority; a backend that orders its sleepers by priority (real-time threads,
+/// most RTOS wait queues) may wake a newer one, where Python's `Condition.notify` wakes the
+/// oldest. So when the waiters of one condvar wait for different conditions, notify with
+/// [`notify_all`](Self::notify_all), or give each condition its own condvar, as with std's.
+///
 /// # Interrupt safety
 ///
 /// `notify_one`, `notify_all` and `notify_n` never block and may run in an interrupt handler;
