@@ -104,9 +104,10 @@ unsafe extern "Rust" {
 /// impl WaitTimeout for Rtos {
 ///     type Clock = Rtos;
 ///     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool {
-///         let end = Rtos::now() + timeout;
+///         // `None`: no end. `timeout` may be `Duration::MAX` ("as long as the platform can").
+///         let end = Rtos::now().checked_add(timeout);
 ///         while word.load(Ordering::Relaxed) == expected {
-///             if Rtos::now() >= end {
+///             if end.is_some_and(|end| Rtos::now() >= end) {
 ///                 return false;
 ///             }
 ///             std::thread::yield_now();
@@ -123,6 +124,13 @@ unsafe extern "Rust" {
 ///     READY.wait();
 /// });
 /// assert!(READY.is_set());
+///
+/// // The longest timeout reaches the backend as `Duration::MAX`.
+/// let word = AtomicU32::new(0);
+/// std::thread::scope(|s| {
+///     s.spawn(|| word.store(1, Ordering::Relaxed));
+///     assert!(Rtos::wait_timeout(&word, 0, Duration::MAX));
+/// });
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct Hook;

@@ -261,6 +261,10 @@ pub trait WaitTimeout: Wait {
     ///
     /// Returns `false` when the time ran out, `true` otherwise (woken, value changed, or
     /// spuriously). Callers re-check the word and their own deadline either way.
+    ///
+    /// `timeout` may be as long as `Duration::MAX`: the primitives pass that for a wait with no
+    /// end in reach of the clock (a timed verb given `Duration::MAX`). Do not add it to the
+    /// clock unchecked; capping it and returning `false` early is fine, since the caller loops.
     fn wait_timeout(word: &AtomicU32, expected: u32, timeout: Duration) -> bool;
 }
 
