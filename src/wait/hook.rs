@@ -52,6 +52,12 @@ unsafe extern "Rust" {
 /// | Zephyr | a `WaitTable` over a `k_sem` (or `k_poll_signal`) per thread: `k_sem_take` / `k_sem_give` | `k_uptime_ticks()` through `k_ticks_to_ns_floor64` |
 /// | Linux kernel | no table: `wait_var_event(word, atomic_read(word) != expected)` (timed: `wait_var_event_timeout`), woken by `wake_up_var(word)`; waking all is correct since the woken re-check | `ktime_get_ns()` |
 ///
+/// Only the functions are forwarded: `wait`, `wake_one`, `wake_all`, and for a timed
+/// registration `wait_timeout` and the clock. The registered type's constants and provided
+/// methods (`POLLS`, `poll_pause`, `WAKE_NEEDED`, ...) are not: `hook::` primitives poll with the
+/// default spin ramp (63 spin hints) before they call the registered `wait`, and always wake.
+/// For other choices, name the backend type itself (`generic::Mutex<T, YourBackend>`).
+///
 /// Whatever the system, three rules:
 /// - A wake sent by an interrupt handler between the re-check and the sleep must not be lost:
 ///   the re-check and the registration of the sleeper happen under the lock (or critical

@@ -384,8 +384,6 @@ impl<T> Bucket<T> {
 ///     fn wake_all(word: *const AtomicU32) {
 ///         TABLE.wake_all(word);
 ///     }
-///     // One core: a partner cannot answer while this task spins, so sleep at once.
-///     const POLLS: bool = false;
 /// }
 /// impl WaitTimeout for FreeRtosWait {
 ///     type Clock = Ticks;
