@@ -163,9 +163,9 @@
 //!
 //! The count is a signed distance between two positions, whose values must differ by less than
 //! `2^(usize::BITS - 1)`, so it holds about `2^(usize::BITS - 3)` unfinished tasks or more
-//! (`SLOTS` items per lap, which spans `ONE_LAP <= 4 * SLOTS` values): 2^29 on a 32-bit target. Past that it wraps
-//! negative, and `task_done` refuses while `join` returns. `PriorityQueue` and `LifoQueue` count
-//! in a word of their own and saturate at 2^30 instead (`tasks.rs`).
+//! (`SLOTS` items per lap, which spans `ONE_LAP <= 4 * SLOTS` values): 2^29 on a 32-bit target.
+//! Past that it wraps negative, and `task_done` refuses while `join` returns. `PriorityQueue` and
+//! `LifoQueue` count in a word of their own and saturate at 2^30 instead (`tasks.rs`).
 //!
 //! # ABA
 //!
